@@ -1,0 +1,353 @@
+package jwtauth
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// MinRSABits is the smallest RSA modulus, in bits, that [NewKey] accepts.
+const MinRSABits = 2048
+
+// MinHMACKeyLen is the smallest HMAC secret, in bytes, that [New] accepts
+// unless [WithInsecureShortHMACKey] is given (RFC 7518 section 3.2 asks for a
+// key at least as long as the hash output; 32 bytes fits HS256).
+const MinHMACKeyLen = 32
+
+// Key is a verification key bound to exactly one algorithm and, optionally,
+// to a key ID (the JOSE "kid"). A Key is immutable and safe for concurrent
+// use. Create one with [NewKey].
+type Key struct {
+	id     string
+	alg    string
+	method jwt.SigningMethod
+	key    any // []byte (a private copy) for HMAC, a public key otherwise
+}
+
+// ID returns the key ID the key was created with ("" for none).
+func (k *Key) ID() string { return k.id }
+
+// Algorithm returns the one JOSE algorithm the key verifies, such as "RS256".
+func (k *Key) Algorithm() string { return k.alg }
+
+// algorithms lists every algorithm jwtauth verifies; "none" is never one.
+var algorithms = []string{
+	"HS256", "HS384", "HS512",
+	"RS256", "RS384", "RS512",
+	"PS256", "PS384", "PS512",
+	"ES256", "ES384", "ES512",
+	"EdDSA",
+}
+
+// NewKey binds key to the algorithm alg and the key ID kid ("" for none). It
+// returns an error if alg is not one jwtauth verifies or key does not fit it:
+//
+//   - HS256, HS384, HS512: a non-empty []byte secret (copied; [New] also
+//     enforces [MinHMACKeyLen]);
+//   - RS256..RS512, PS256..PS512: an *rsa.PublicKey of at least [MinRSABits];
+//   - ES256, ES384, ES512: an *ecdsa.PublicKey on P-256, P-384 or P-521
+//     respectively;
+//   - EdDSA: an ed25519.PublicKey.
+//
+// Private keys are refused: a verifier needs only the public half.
+func NewKey(kid, alg string, key any) (*Key, error) {
+	if !slices.Contains(algorithms, alg) {
+		return nil, fmt.Errorf("jwtauth: unsupported algorithm %q", alg)
+	}
+	method := jwt.GetSigningMethod(alg)
+	if method == nil {
+		return nil, fmt.Errorf("jwtauth: algorithm %q is not registered with golang-jwt", alg)
+	}
+	k := &Key{id: kid, alg: alg, method: method}
+	switch alg[:2] {
+	case "HS":
+		b, ok := key.([]byte)
+		if !ok {
+			return nil, fmt.Errorf("jwtauth: %s needs a []byte secret, not %T", alg, key)
+		}
+		if len(b) == 0 {
+			return nil, fmt.Errorf("jwtauth: %s secret is empty", alg)
+		}
+		k.key = slices.Clone(b)
+	case "RS", "PS":
+		pk, ok := key.(*rsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("jwtauth: %s needs an *rsa.PublicKey, not %T", alg, key)
+		}
+		if pk.N == nil || pk.N.BitLen() < MinRSABits {
+			return nil, fmt.Errorf("jwtauth: %s key is shorter than %d bits", alg, MinRSABits)
+		}
+		k.key = pk
+	case "ES":
+		pk, ok := key.(*ecdsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("jwtauth: %s needs an *ecdsa.PublicKey, not %T", alg, key)
+		}
+		want := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}[alg]
+		if pk.Curve != want {
+			return nil, fmt.Errorf("jwtauth: %s needs a key on %s", alg, want.Params().Name)
+		}
+		k.key = pk
+	case "Ed":
+		pk, ok := key.(ed25519.PublicKey)
+		if !ok {
+			if p, isPtr := key.(*ed25519.PublicKey); isPtr && p != nil {
+				pk, ok = *p, true
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("jwtauth: EdDSA needs an ed25519.PublicKey, not %T", key)
+		}
+		if len(pk) != ed25519.PublicKeySize {
+			return nil, errors.New("jwtauth: EdDSA public key has the wrong length")
+		}
+		k.key = slices.Clone(pk)
+	}
+	return k, nil
+}
+
+// KeySource supplies the keys that verify tokens. [New] takes one as its
+// required argument. Implementations must be safe for concurrent use; a
+// source whose keys change (such as a JWKS endpoint) returns the new *Key
+// values from Key, and [New]'s verified-token cache notices the change
+// because it compares the *Key it verified with to the one Key returns now.
+type KeySource interface {
+	// Algorithms returns the algorithms this source's keys may use. New calls
+	// it once; a token whose header names another algorithm is rejected
+	// before any key lookup.
+	Algorithms() []string
+
+	// Key returns the key for a token whose protected header has the key ID
+	// kid ("" when absent) and the algorithm alg. The returned key's
+	// Algorithm must equal alg; the middleware checks it again. An error
+	// wrapping [ErrKeysUnavailable] means no keys can be had right now (503);
+	// any other error rejects the token (401).
+	Key(ctx context.Context, kid, alg string) (*Key, error)
+}
+
+// staticKeys is implemented by the sources of this package whose keys are
+// fixed at construction, so that [New] can check them (HMAC length) and
+// report a construction error.
+type staticKeys interface {
+	keys() ([]*Key, error)
+}
+
+// keySet is a fixed set of keys. With a single key without an ID it accepts
+// tokens with any kid or none; otherwise the kid must match a key's ID exactly.
+type keySet struct {
+	all  []*Key
+	byID map[string]*Key
+	algs []string
+	err  error
+}
+
+func newKeySet(keys []*Key, err error) *keySet {
+	s := &keySet{all: keys, err: err}
+	if err != nil {
+		return s
+	}
+	if len(keys) == 0 {
+		s.err = errors.New("jwtauth: no keys given")
+		return s
+	}
+	if len(keys) > 1 {
+		s.byID = make(map[string]*Key, len(keys))
+	}
+	for _, k := range keys {
+		if k == nil {
+			s.err = errors.New("jwtauth: nil key")
+			return s
+		}
+		if !slices.Contains(s.algs, k.alg) {
+			s.algs = append(s.algs, k.alg)
+		}
+		if s.byID == nil {
+			continue
+		}
+		if k.id == "" {
+			s.err = errors.New("jwtauth: every key of a key set needs a distinct, non-empty ID")
+			return s
+		}
+		if _, dup := s.byID[k.id]; dup {
+			s.err = fmt.Errorf("jwtauth: duplicate key ID %q", k.id)
+			return s
+		}
+		s.byID[k.id] = k
+	}
+	return s
+}
+
+func (s *keySet) keys() ([]*Key, error) { return s.all, s.err }
+
+func (s *keySet) Algorithms() []string { return slices.Clone(s.algs) }
+
+func (s *keySet) Key(_ context.Context, kid, alg string) (*Key, error) {
+	var k *Key
+	if s.byID == nil {
+		k = s.all[0]
+		if k.id != "" && kid != k.id {
+			return nil, errUnknownKey
+		}
+	} else if k = s.byID[kid]; k == nil {
+		return nil, errUnknownKey
+	}
+	if k.alg != alg {
+		return nil, errAlgMismatch
+	}
+	return k, nil
+}
+
+var (
+	errUnknownKey  = errors.New("jwtauth: no key for the token's kid")
+	errAlgMismatch = errors.New("jwtauth: token algorithm differs from the key's")
+)
+
+// HMAC returns a source holding one shared secret for alg (HS256, HS384 or
+// HS512). The secret is copied. [New] rejects secrets shorter than
+// [MinHMACKeyLen] unless [WithInsecureShortHMACKey] is given. Tokens are
+// accepted whatever their kid.
+func HMAC(alg string, secret []byte) KeySource {
+	if len(alg) < 2 || alg[:2] != "HS" {
+		return newKeySet(nil, fmt.Errorf("jwtauth: HMAC needs HS256, HS384 or HS512, not %q", alg))
+	}
+	k, err := NewKey("", alg, secret)
+	return newKeySet([]*Key{k}, err)
+}
+
+// PublicKey returns a source holding one public key for alg; see [NewKey] for
+// which keys fit which algorithm. Tokens are accepted whatever their kid.
+func PublicKey(alg string, key crypto.PublicKey) KeySource {
+	k, err := NewKey("", alg, key)
+	return newKeySet([]*Key{k}, err)
+}
+
+// PEM returns a source holding the public key in the first PEM block of data:
+// a PKIX "PUBLIC KEY", a PKCS #1 "RSA PUBLIC KEY" or an X.509 "CERTIFICATE"
+// (whose public key is used; the certificate's validity is not checked). The
+// key must fit alg, as for [NewKey].
+func PEM(alg string, data []byte) KeySource {
+	pub, err := ParsePublicKeyPEM(data)
+	if err != nil {
+		return newKeySet(nil, err)
+	}
+	return PublicKey(alg, pub)
+}
+
+// PEMFile is [PEM] with the PEM read from the file at path, once, when PEMFile
+// is called.
+func PEMFile(alg, path string) KeySource {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return newKeySet(nil, fmt.Errorf("jwtauth: reading key file: %w", err))
+	}
+	return PEM(alg, data)
+}
+
+// ParsePublicKeyPEM returns the public key in the first PEM block of data: a
+// PKIX "PUBLIC KEY", a PKCS #1 "RSA PUBLIC KEY" or an X.509 "CERTIFICATE".
+// Private keys are refused.
+func ParsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("jwtauth: no PEM block found")
+	}
+	switch block.Type {
+	case "PUBLIC KEY":
+		pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("jwtauth: parsing PKIX public key: %w", err)
+		}
+		return pub, nil
+	case "RSA PUBLIC KEY":
+		pub, err := x509.ParsePKCS1PublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("jwtauth: parsing PKCS #1 public key: %w", err)
+		}
+		return pub, nil
+	case "CERTIFICATE":
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("jwtauth: parsing certificate: %w", err)
+		}
+		return cert.PublicKey, nil
+	default:
+		return nil, fmt.Errorf("jwtauth: PEM block %q is not a public key or certificate", block.Type)
+	}
+}
+
+// KeySet returns a source for key rotation: each token's kid selects the key
+// with exactly that ID, and the token's algorithm must be that key's. Every
+// key needs a distinct, non-empty ID; a token without a kid is rejected.
+func KeySet(keys ...*Key) KeySource {
+	if len(keys) == 1 && keys[0] != nil && keys[0].id == "" {
+		return newKeySet(nil, errors.New("jwtauth: every key of a key set needs a distinct, non-empty ID"))
+	}
+	if len(keys) == 1 {
+		// One key with an ID: the single-key path already requires kid == ID.
+		return newKeySet(keys, nil)
+	}
+	return newKeySet(slices.Clone(keys), nil)
+}
+
+// Keyfunc adapts a golang-jwt [jwt.Keyfunc] as a key source: the escape
+// hatch for key logic this package does not offer. algs is the required
+// allowlist (at least one algorithm); a token whose header names any other
+// algorithm is rejected before fn is called, and the key fn returns must fit
+// the token's algorithm as for [NewKey]. fn sees the token's header and
+// unverified claims; it must not trust them beyond choosing a key.
+func Keyfunc(fn jwt.Keyfunc, algs ...string) KeySource {
+	s := &funcSource{fn: fn, algs: slices.Clone(algs)}
+	switch {
+	case fn == nil:
+		s.err = errors.New("jwtauth: Keyfunc needs a function")
+	case len(algs) == 0:
+		s.err = errors.New("jwtauth: Keyfunc needs an algorithm allowlist")
+	}
+	for _, a := range algs {
+		if !slices.Contains(algorithms, a) {
+			s.err = fmt.Errorf("jwtauth: unsupported algorithm %q", a)
+		}
+	}
+	return s
+}
+
+type funcSource struct {
+	fn   jwt.Keyfunc
+	algs []string
+	err  error
+}
+
+func (s *funcSource) keys() ([]*Key, error) { return nil, s.err }
+
+func (s *funcSource) Algorithms() []string { return slices.Clone(s.algs) }
+
+// Key is not used for a Keyfunc source: the middleware calls keyForToken,
+// which hands fn the parsed token. It fails closed if called directly.
+func (s *funcSource) Key(context.Context, string, string) (*Key, error) {
+	return nil, errors.New("jwtauth: a Keyfunc source needs the token")
+}
+
+func (s *funcSource) keyForToken(t *jwt.Token) (*Key, error) {
+	raw, err := s.fn(t)
+	if err != nil {
+		return nil, err
+	}
+	if k, ok := raw.(*Key); ok {
+		if k.alg != t.Method.Alg() {
+			return nil, errAlgMismatch
+		}
+		return k, nil
+	}
+	return NewKey("", t.Method.Alg(), raw)
+}
