@@ -1,8 +1,47 @@
 // Package jwtauth protects net/http handlers with JSON Web Tokens and decodes
-// typed, validated JSON request bodies.
+// typed, validated JSON request bodies, in the manner of FastAPI's Depends and
+// pydantic, using golang-jwt and the standard library only.
+//
+// A [Middleware] verifies a JWT on every request before the next handler
+// runs, and puts the verified claims into the request context:
+//
+//	mw, err := jwtauth.New(jwtauth.HMAC("HS256", secret),
+//		jwtauth.WithIssuer("https://issuer.example"),
+//		jwtauth.WithAudience("my-api"))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	mux := http.NewServeMux()
+//	mux.Handle("POST /items", mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		claims, _ := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](r.Context())
+//		fmt.Fprintln(w, "hello", claims.Subject)
+//	})))
+//
+// Failures follow RFC 6750 and FastAPI: a JSON body {"detail": "..."} and a
+// WWW-Authenticate challenge (see [WriteError]). Every bad token gets the same
+// response; the reason goes to [WithErrorObserver] or [WithErrorHandler].
+//
+// The package is for resource servers that verify tokens. It does not issue
+// tokens, manage sessions or users, or implement OAuth 2.0 flows, and it never
+// accepts unsigned ("none") or encrypted (JWE) tokens.
 package jwtauth
 
-import "errors"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
+)
 
 // Sentinel errors. Every error the middleware reports wraps exactly one of
 // them, and golang-jwt's own error where there is one, so errors.Is works for
@@ -22,4 +61,600 @@ var (
 	// ErrKeysUnavailable: no verification keys can be had right now, for
 	// example a JWKS endpoint never answered (503 with Retry-After).
 	ErrKeysUnavailable = errors.New("jwtauth: verification keys unavailable")
+	// ErrRevoked: the revocation check of [WithRevocationCheck] refused the
+	// token. It is always wrapped together with [ErrInvalidToken].
+	ErrRevoked = errors.New("jwtauth: token revoked")
 )
+
+// Middleware verifies JWTs for net/http handlers. Create one with [New]; it
+// is immutable and safe for concurrent use by any number of requests.
+type Middleware struct {
+	keys      KeySource
+	tokenKeys interface {
+		keyForToken(*jwt.Token) (*Key, error)
+	} // Keyfunc sources
+	algs      []string
+	validator *jwt.Validator
+	issuers   []string // checked here when more than one
+	cfg       config
+	cache     *tokenCache
+}
+
+// New returns a middleware that verifies tokens with the keys of keys and
+// the given options. Without options it requires an "Authorization: Bearer"
+// token whose algorithm is one of the key source's, whose signature verifies,
+// and which has an unexpired exp claim (nbf and iat are checked when present,
+// iat may not lie in the future).
+//
+// New returns an error when keys is nil or was built from an unusable key, the
+// key source names no algorithm, an HMAC secret is shorter than
+// [MinHMACKeyLen] (unless [WithInsecureShortHMACKey]), a key source that
+// serves keys shared by several parties lacks [WithIssuer] and
+// [WithAudience], or an option has an unusable value.
+func New(keys KeySource, opts ...Option) (*Middleware, error) {
+	if keys == nil {
+		return nil, errors.New("jwtauth: nil key source")
+	}
+	c := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&c); err != nil {
+			return nil, fmt.Errorf("jwtauth: %w", err)
+		}
+	}
+	m := &Middleware{keys: keys, cfg: c}
+	if tk, ok := keys.(interface {
+		keyForToken(*jwt.Token) (*Key, error)
+	}); ok {
+		m.tokenKeys = tk
+	}
+	if sk, ok := keys.(staticKeys); ok {
+		ks, err := sk.keys()
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range ks {
+			if b, isHMAC := k.key.([]byte); isHMAC && len(b) < MinHMACKeyLen && !c.insecureHMAC {
+				return nil, fmt.Errorf("jwtauth: HMAC secret is %d bytes; at least %d are needed (WithInsecureShortHMACKey overrides for demos)", len(b), MinHMACKeyLen)
+			}
+		}
+	}
+	if shared, ok := keys.(interface{ requiresIssuer() bool }); ok && shared.requiresIssuer() {
+		if len(c.issuers) == 0 || len(c.audiences) == 0 {
+			return nil, errors.New("jwtauth: this key source serves keys shared by several parties: WithIssuer and WithAudience are required")
+		}
+	}
+	for _, a := range keys.Algorithms() {
+		if !slices.Contains(algorithms, a) {
+			return nil, fmt.Errorf("jwtauth: unsupported algorithm %q", a)
+		}
+		if !slices.Contains(m.algs, a) {
+			m.algs = append(m.algs, a)
+		}
+	}
+	if len(m.algs) == 0 {
+		return nil, errors.New("jwtauth: the key source allows no algorithm")
+	}
+
+	popts := []jwt.ParserOption{jwt.WithIssuedAt(), jwt.WithLeeway(c.leeway)}
+	if c.requireExp {
+		popts = append(popts, jwt.WithExpirationRequired())
+	}
+	if c.now != nil {
+		popts = append(popts, jwt.WithTimeFunc(c.now))
+	}
+	if len(c.audiences) > 0 {
+		popts = append(popts, jwt.WithAudience(c.audiences...))
+	}
+	switch len(c.issuers) {
+	case 0:
+	case 1:
+		popts = append(popts, jwt.WithIssuer(c.issuers[0]))
+	default:
+		m.issuers = c.issuers
+	}
+	m.validator = jwt.NewValidator(popts...)
+	if c.cacheSize > 0 {
+		m.cache = newTokenCache(c.cacheSize)
+	}
+	return m, nil
+}
+
+// Handler returns a handler that authenticates each request and then calls
+// next with the claims in the request context (see [ClaimsFrom]). On failure
+// it writes the error response (see [WriteError], [WithErrorHandler]) and
+// does not call next; the request body is never read.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := m.authenticate(r)
+		if err != nil {
+			if !(m.cfg.optional && errors.Is(err, ErrMissingToken)) {
+				m.fail(w, r, err)
+				return
+			}
+			p = &principal{m: m}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, p)))
+	})
+}
+
+// fail reports err to the observer and writes the response.
+func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if m.cfg.observer != nil {
+		m.cfg.observer(r, err)
+	}
+	if m.cfg.errorHandler != nil {
+		m.cfg.errorHandler(w, r, err)
+		return
+	}
+	writeAuthError(w, m.cfg.realm, err)
+}
+
+// authenticate extracts and verifies the request's token.
+func (m *Middleware) authenticate(r *http.Request) (*principal, error) {
+	tok, err := extractToken(r, m.cfg.sources)
+	if err != nil {
+		return nil, err
+	}
+	return m.verify(r.Context(), tok)
+}
+
+// principal is what a verified request carries in its context.
+type principal struct {
+	m       *Middleware
+	token   string
+	claims  jwt.Claims // this request's own copy
+	payload []byte     // the verified claims JSON, read-only
+}
+
+type ctxKey struct{}
+
+func principalFrom(ctx context.Context) *principal {
+	p, _ := ctx.Value(ctxKey{}).(*principal)
+	return p
+}
+
+// ClaimsFrom returns the verified claims the middleware put into ctx, as T:
+// *jwt.RegisteredClaims by default, or *C for [WithClaims][C]. T may also be
+// an interface the claims implement, such as jwt.Claims. It reports false if
+// ctx holds no claims (no middleware, or [WithCredentialsOptional] without a
+// token) or they are not a T. Each request has its own claims value.
+func ClaimsFrom[T any](ctx context.Context) (T, bool) {
+	var zero T
+	p := principalFrom(ctx)
+	if p == nil || p.claims == nil {
+		return zero, false
+	}
+	t, ok := p.claims.(T)
+	return t, ok
+}
+
+// TokenFrom returns the raw compact token the request was authenticated with,
+// for forwarding to another service. Never log it.
+func TokenFrom(ctx context.Context) (string, bool) {
+	p := principalFrom(ctx)
+	if p == nil || p.token == "" {
+		return "", false
+	}
+	return p.token, true
+}
+
+// NewContext returns a copy of ctx carrying claims as if a middleware had
+// verified them, for tests of handlers that read [ClaimsFrom] or sit behind
+// [Middleware.Require]. claims are marshalled with encoding/json for the
+// scope and role checks. There is no token ([TokenFrom] reports false).
+func NewContext(ctx context.Context, claims jwt.Claims) context.Context {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		payload = []byte("{}")
+	}
+	return context.WithValue(ctx, ctxKey{}, &principal{claims: claims, payload: payload})
+}
+
+// invalid wraps the reasons a token is refused.
+func invalid(errs ...error) error {
+	switch len(errs) {
+	case 1:
+		return fmt.Errorf("%w: %w", ErrInvalidToken, errs[0])
+	default:
+		return fmt.Errorf("%w: %w: %w", ErrInvalidToken, errs[0], errs[1])
+	}
+}
+
+var (
+	errTooLong       = invalid(jwt.ErrTokenMalformed, errors.New("token exceeds the length limit"))
+	errShape         = invalid(jwt.ErrTokenMalformed, errors.New("not a compact JWS of three base64url segments"))
+	errBase64        = invalid(jwt.ErrTokenMalformed, errors.New("segment is not strict unpadded base64url"))
+	errHeaderJSON    = invalid(jwt.ErrTokenMalformed, errors.New("header is not strict JSON"))
+	errHeaderField   = invalid(jwt.ErrTokenMalformed, errors.New("header has a missing or mistyped alg, kid or typ"))
+	errCrit          = invalid(jwt.ErrTokenUnverifiable, errors.New("header has crit or b64 parameters, which are not supported"))
+	errAlgNotAllowed = invalid(jwt.ErrTokenSignatureInvalid, errors.New("algorithm not allowed"))
+	errType          = invalid(jwt.ErrTokenMalformed, errors.New("typ header does not match"))
+	errClaimsJSON    = invalid(jwt.ErrTokenMalformed, errors.New("claims are not strict JSON"))
+	errClaimsShape   = invalid(jwt.ErrTokenInvalidClaims, errors.New("claim has a case-variant name or a NumericDate that is not a number"))
+	errClaimsDecode  = invalid(jwt.ErrTokenMalformed, errors.New("claims do not decode into the claims type"))
+	errIssuer        = invalid(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidIssuer)
+)
+
+// b64 is the strict unpadded base64url decoding of RFC 7515.
+var b64 = base64.RawURLEncoding.Strict()
+
+// b64url marks the bytes of the base64url alphabet.
+var b64url = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
+
+var scanOpts = jsonscan.Options{MaxDepth: 32, RejectCaseVariants: true}
+
+// verify checks a compact token and returns its principal.
+func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error) {
+	if len(tok) > m.cfg.maxTokenLen {
+		return nil, errTooLong
+	}
+	// One pass: the base64url alphabet and exactly two dots. This also
+	// refuses padding, whitespace and line breaks anywhere.
+	dot1, dot2 := -1, -1
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if b64url[c] {
+			continue
+		}
+		if c != '.' || dot2 >= 0 {
+			return nil, errShape
+		}
+		if dot1 < 0 {
+			dot1 = i
+		} else {
+			dot2 = i
+		}
+	}
+	if dot2 < 0 || dot1 == 0 || dot2 == dot1+1 || dot2 == len(tok)-1 {
+		return nil, errShape
+	}
+
+	if m.cache == nil {
+		p, _, _, err := m.verifyFull(ctx, tok, dot1, dot2)
+		if err != nil {
+			return nil, err
+		}
+		return m.finish(ctx, p, nil)
+	}
+	sum := sha256.Sum256(unsafeBytes(tok))
+	p, ok := m.fromCache(ctx, tok, sum)
+	if !ok {
+		var key *Key
+		var kid string
+		var err error
+		if p, key, kid, err = m.verifyFull(ctx, tok, dot1, dot2); err != nil {
+			return nil, err
+		}
+		if key != nil {
+			m.cache.put(sum, key, kid, p, m.pristine(p))
+		}
+	}
+	return m.finish(ctx, p, &sum)
+}
+
+// header is what jwtauth reads of a JOSE header.
+type header struct {
+	alg, kid, typ string
+}
+
+// verifyFull verifies a token that is not in the cache. It returns the key
+// that verified it (nil for Keyfunc sources, whose keys are not cacheable).
+func (m *Middleware) verifyFull(ctx context.Context, tok string, dot1, dot2 int) (p *principal, key *Key, kid string, err error) {
+	hdr, err := decodeSegment(tok[:dot1])
+	if err != nil {
+		return nil, nil, "", err
+	}
+	h, err := parseHeader(hdr)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if !slices.Contains(m.algs, h.alg) {
+		return nil, nil, "", errAlgNotAllowed
+	}
+	if m.cfg.typ != "" && normalizeType(h.typ) != m.cfg.typ {
+		return nil, nil, "", errType
+	}
+	payload, err := decodeSegment(tok[dot1+1 : dot2])
+	if err != nil {
+		return nil, nil, "", err
+	}
+
+	if m.tokenKeys != nil {
+		key, err = m.keyFromFunc(hdr, h.alg, payload)
+	} else {
+		key, err = m.keys.Key(ctx, h.kid, h.alg)
+	}
+	if err != nil {
+		if errors.Is(err, ErrKeysUnavailable) {
+			return nil, nil, "", err
+		}
+		return nil, nil, "", invalid(jwt.ErrTokenUnverifiable, err)
+	}
+	if key == nil || key.alg != h.alg {
+		return nil, nil, "", invalid(jwt.ErrTokenUnverifiable, errAlgMismatch)
+	}
+
+	sig, err := decodeSegment(tok[dot2+1:])
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := key.method.Verify(tok[:dot2], sig, key.key); err != nil {
+		return nil, nil, "", invalid(jwt.ErrTokenSignatureInvalid, err)
+	}
+
+	claims, err := m.decodeClaims(payload)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	p = &principal{m: m, token: tok, claims: claims, payload: payload}
+	if m.tokenKeys != nil {
+		key = nil // a Keyfunc's keys cannot be re-checked on a cache hit
+	}
+	return p, key, h.kid, nil
+}
+
+// finish runs the checks that depend on time or outside state, on every
+// request (cached or not).
+func (m *Middleware) finish(ctx context.Context, p *principal, sum *[32]byte) (*principal, error) {
+	if err := m.validator.Validate(p.claims); err != nil {
+		return nil, invalid(jwt.ErrTokenInvalidClaims, err)
+	}
+	if m.issuers != nil {
+		iss, err := p.claims.GetIssuer()
+		if err != nil || !slices.Contains(m.issuers, iss) {
+			return nil, errIssuer
+		}
+	}
+	if m.cfg.revoked != nil {
+		info := TokenInfo{}
+		if sum != nil {
+			info.Hash = *sum
+		} else {
+			info.Hash = sha256.Sum256(unsafeBytes(p.token))
+		}
+		info.Subject, _ = p.claims.GetSubject()
+		info.ID = jti(p.payload)
+		if err := m.cfg.revoked(ctx, info); err != nil {
+			if errors.Is(err, ErrKeysUnavailable) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrRevoked)
+		}
+	}
+	return p, nil
+}
+
+// decodeSegment decodes one strict base64url segment.
+func decodeSegment(seg string) ([]byte, error) {
+	buf := make([]byte, b64.DecodedLen(len(seg)))
+	n, err := b64.Decode(buf, unsafeBytes(seg))
+	if err != nil {
+		return nil, errBase64
+	}
+	return buf[:n], nil
+}
+
+// parseHeader reads alg, kid and typ from a strict JSON header and refuses
+// crit (RFC 7515 section 4.1.11: no extension is understood here) and b64
+// (RFC 7797). Keys named by jku, jwk, x5u or x5c are never used.
+func parseHeader(data []byte) (header, error) {
+	var h header
+	if jsonscan.Check(data, scanOpts) != nil {
+		return h, errHeaderJSON
+	}
+	var bad error
+	seenAlg := false
+	err := jsonscan.Members(data, func(name []byte, kind jsonscan.Kind, raw []byte) bool {
+		var dst *string
+		switch string(name) {
+		case "alg":
+			dst, seenAlg = &h.alg, true
+		case "kid":
+			dst = &h.kid
+		case "typ":
+			dst = &h.typ
+		case "crit", "b64":
+			bad = errCrit
+			return false
+		default:
+			if isCaseVariant(name, headerNames) {
+				bad = errHeaderField
+				return false
+			}
+			return true
+		}
+		if kind != jsonscan.String {
+			bad = errHeaderField
+			return false
+		}
+		s, err := jsonscan.Unquote(raw)
+		if err != nil {
+			bad = errHeaderField
+			return false
+		}
+		*dst = s
+		return true
+	})
+	if err != nil {
+		return h, errHeaderJSON
+	}
+	if bad != nil {
+		return h, bad
+	}
+	if !seenAlg || h.alg == "" {
+		return h, errHeaderField
+	}
+	return h, nil
+}
+
+var headerNames = []string{"alg", "kid", "typ", "crit", "b64"}
+
+// isCaseVariant reports whether name equals one of names under Unicode case
+// folding (as encoding/json matches fields) without being byte-equal to it.
+func isCaseVariant(name []byte, names []string) bool {
+	for _, n := range names {
+		if string(name) != n && strings.EqualFold(string(name), n) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeClaims checks the claims JSON strictly and decodes it into a fresh
+// claims value.
+func (m *Middleware) decodeClaims(payload []byte) (jwt.Claims, error) {
+	if jsonscan.Check(payload, scanOpts) != nil {
+		return nil, errClaimsJSON
+	}
+	names := m.cfg.claims.names
+	bad := false
+	err := jsonscan.Members(payload, func(name []byte, kind jsonscan.Kind, _ []byte) bool {
+		switch string(name) {
+		case "exp", "nbf", "iat":
+			if kind != jsonscan.Number {
+				bad = true
+			}
+		default:
+			bad = isCaseVariant(name, names)
+		}
+		return !bad
+	})
+	if err != nil {
+		return nil, errClaimsJSON
+	}
+	if bad {
+		return nil, errClaimsShape
+	}
+	claims := m.cfg.claims.new()
+	if err := json.Unmarshal(payload, claims); err != nil {
+		return nil, errClaimsDecode
+	}
+	return claims, nil
+}
+
+// jti returns the jti claim of verified claims JSON, "" if absent.
+func jti(payload []byte) string {
+	var id string
+	_ = jsonscan.Members(payload, func(name []byte, kind jsonscan.Kind, raw []byte) bool {
+		if string(name) != "jti" {
+			return true
+		}
+		if kind == jsonscan.String {
+			id, _ = jsonscan.Unquote(raw)
+		}
+		return false
+	})
+	return id
+}
+
+// keyFromFunc serves Keyfunc sources: it builds the golang-jwt token their
+// function expects from the already strictly checked header and claims.
+func (m *Middleware) keyFromFunc(hdr []byte, alg string, payload []byte) (*Key, error) {
+	var hm map[string]any
+	if err := json.Unmarshal(hdr, &hm); err != nil {
+		return nil, err
+	}
+	var mc jwt.MapClaims
+	if err := json.Unmarshal(payload, &mc); err != nil {
+		return nil, err
+	}
+	t := &jwt.Token{Header: hm, Claims: mc, Method: jwt.GetSigningMethod(alg)}
+	return m.tokenKeys.keyForToken(t)
+}
+
+// Response bodies: constants, never built from the request or the token.
+var (
+	bodyNotAuthenticated = []byte(`{"detail":"Not authenticated"}` + "\n")
+	bodyInvalidToken     = []byte(`{"detail":"Could not validate credentials"}` + "\n")
+	bodyMalformed        = []byte(`{"detail":"Malformed authorization request"}` + "\n")
+	bodyForbidden        = []byte(`{"detail":"Not enough permissions"}` + "\n")
+	bodyUnavailable      = []byte(`{"detail":"Authentication temporarily unavailable"}` + "\n")
+	bodyInternal         = []byte(`{"detail":"Internal Server Error"}` + "\n")
+)
+
+// RetryAfterSeconds is the Retry-After value of a 503 response when no
+// verification keys can be had.
+const RetryAfterSeconds = "30"
+
+// WriteError writes err as the response the library gives for it, with a
+// JSON body in FastAPI's shape ({"detail": ...}) and Content-Type
+// application/json:
+//
+//   - [ErrMissingToken]: 401, WWW-Authenticate: Bearer realm="…";
+//   - [ErrInvalidToken] (any reason): 401, Bearer realm="…",
+//     error="invalid_token", always the same body;
+//   - [ErrMalformedRequest]: 400, error="invalid_request";
+//   - [ErrInsufficientScope]: 403, error="insufficient_scope" and, for
+//     [Scopes] requirements, scope="…";
+//   - [ErrKeysUnavailable]: 503 with Retry-After: [RetryAfterSeconds];
+//   - body decoding errors: 413, 415 or 422 (see [Decode]);
+//   - [*HTTPError]: its status and detail;
+//   - anything else: 500 with a generic body.
+//
+// The realm is the one of the middleware that handled r, else [DefaultRealm].
+// err.Error() is never written.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	realm := DefaultRealm
+	if r != nil {
+		if p := principalFrom(r.Context()); p != nil && p.m != nil {
+			realm = p.m.cfg.realm
+		}
+	}
+	if writeAuthError(w, realm, err) {
+		return
+	}
+	writeJSON(w, http.StatusInternalServerError, bodyInternal)
+}
+
+// writeAuthError writes the authentication and authorization errors and
+// reports whether err was one.
+func writeAuthError(w http.ResponseWriter, realm string, err error) bool {
+	h := w.Header()
+	challenge := `Bearer realm="` + realm + `"`
+	switch {
+	case errors.Is(err, ErrKeysUnavailable):
+		h.Set("Retry-After", RetryAfterSeconds)
+		writeJSON(w, http.StatusServiceUnavailable, bodyUnavailable)
+	case errors.Is(err, ErrMalformedRequest):
+		h.Set("WWW-Authenticate", challenge+`, error="invalid_request"`)
+		writeJSON(w, http.StatusBadRequest, bodyMalformed)
+	case errors.Is(err, ErrInvalidToken):
+		h.Set("WWW-Authenticate", challenge+`, error="invalid_token"`)
+		writeJSON(w, http.StatusUnauthorized, bodyInvalidToken)
+	case errors.Is(err, ErrMissingToken):
+		h.Set("WWW-Authenticate", challenge)
+		writeJSON(w, http.StatusUnauthorized, bodyNotAuthenticated)
+	case errors.Is(err, ErrInsufficientScope):
+		c := challenge + `, error="insufficient_scope"`
+		var se *scopeError
+		if errors.As(err, &se) && se.scope != "" {
+			c += `, scope="` + se.scope + `"`
+		}
+		h.Set("WWW-Authenticate", c)
+		writeJSON(w, http.StatusForbidden, bodyForbidden)
+	default:
+		return false
+	}
+	return true
+}
+
+// unsafeBytes returns the bytes of s without copying them, for functions
+// that only read their argument (base64 decoding, hashing): the token is
+// already a string, and copying it costs an allocation per segment.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,112 @@
+package jwtauth
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// tokenCache holds verified tokens by the SHA-256 of the whole token. It
+// stores the verified claims JSON and the key that verified it, never a
+// claims value a handler could mutate.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[[32]byte]*cacheEntry
+	max     int
+}
+
+type cacheEntry struct {
+	key     *Key
+	kid     string
+	token   string
+	payload []byte
+	claims  jwt.Claims // pristine; copied for each hit, never handed out
+}
+
+func newTokenCache(size int) *tokenCache {
+	return &tokenCache{entries: make(map[[32]byte]*cacheEntry, min(size, 1024)), max: size}
+}
+
+func (c *tokenCache) get(sum [32]byte) *cacheEntry {
+	c.mu.Lock()
+	e := c.entries[sum]
+	c.mu.Unlock()
+	return e
+}
+
+func (c *tokenCache) drop(sum [32]byte) {
+	c.mu.Lock()
+	delete(c.entries, sum)
+	c.mu.Unlock()
+}
+
+func (c *tokenCache) put(sum [32]byte, key *Key, kid string, p *principal, pristine jwt.Claims) {
+	e := &cacheEntry{key: key, kid: kid, token: p.token, payload: p.payload, claims: pristine}
+	c.mu.Lock()
+	if len(c.entries) >= c.max {
+		for k := range c.entries { // map order is random: an arbitrary victim
+			delete(c.entries, k)
+			break
+		}
+	}
+	c.entries[sum] = e
+	c.mu.Unlock()
+}
+
+// fromCache serves a token from the cache. ok is false on a miss, including
+// when the key that verified the entry is no longer the source's key.
+func (m *Middleware) fromCache(ctx context.Context, tok string, sum [32]byte) (p *principal, ok bool) {
+	e := m.cache.get(sum)
+	if e == nil || e.token != tok {
+		return nil, false
+	}
+	k, err := m.keys.Key(ctx, e.kid, e.key.alg)
+	if err != nil || k != e.key {
+		m.cache.drop(sum)
+		return nil, false
+	}
+	claims, err := m.copyClaims(e.claims, e.payload)
+	if err != nil {
+		return nil, false
+	}
+	return &principal{m: m, token: e.token, claims: claims, payload: e.payload}, true
+}
+
+// copyClaims gives a cache hit its own claims value: a deep copy for the
+// default claims type, a fresh decode of the verified JSON otherwise.
+func (m *Middleware) copyClaims(claims jwt.Claims, payload []byte) (jwt.Claims, error) {
+	if rc, ok := claims.(*jwt.RegisteredClaims); ok {
+		c := *rc
+		c.Audience = slices.Clone(rc.Audience)
+		c.ExpiresAt = cloneDate(rc.ExpiresAt)
+		c.NotBefore = cloneDate(rc.NotBefore)
+		c.IssuedAt = cloneDate(rc.IssuedAt)
+		return &c, nil
+	}
+	fresh := m.cfg.claims.new()
+	if err := json.Unmarshal(payload, fresh); err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
+// pristine returns the claims value a cache entry keeps: a private copy of
+// the default claims type, nil for other types (hits decode the JSON again).
+func (m *Middleware) pristine(p *principal) jwt.Claims {
+	if rc, ok := p.claims.(*jwt.RegisteredClaims); ok {
+		c, _ := m.copyClaims(rc, nil)
+		return c
+	}
+	return nil
+}
+
+func cloneDate(d *jwt.NumericDate) *jwt.NumericDate {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	return &c
+}

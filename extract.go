@@ -1,0 +1,178 @@
+package jwtauth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// TokenSource is one place a token may be carried in a request. Build one
+// with [FromBearer], [FromAuthorization], [FromCookie], [FromQuery] or
+// [FromFunc], and pass them to [WithTokenSources].
+type TokenSource struct {
+	kind  sourceKind
+	name  string
+	fn    func(*http.Request) (string, error)
+	err   error
+	label string
+}
+
+type sourceKind uint8
+
+const (
+	srcBearer sourceKind = iota
+	srcAuthorization
+	srcCookie
+	srcQuery
+	srcFunc
+)
+
+// FromBearer takes the token from an "Authorization: Bearer <token>" header
+// (RFC 6750 section 2.1; the scheme is case-insensitive). It is the default
+// source. Two Authorization headers, or "Bearer" with no token, are a
+// malformed request; an Authorization header with another scheme counts as no
+// token.
+func FromBearer() TokenSource { return TokenSource{kind: srcBearer, label: "Authorization"} }
+
+// FromAuthorization takes the token from the Authorization header either as
+// "Bearer <token>" or as the raw token with no scheme, as the FastAPI
+// tutorial's curl sends it. Prefer [FromBearer] for new clients.
+func FromAuthorization() TokenSource {
+	return TokenSource{kind: srcAuthorization, label: "Authorization"}
+}
+
+// FromCookie takes the token from the cookie called name. Two cookies of
+// that name are a malformed request. Cookies are sent by browsers
+// automatically: pair this source with CSRF protection.
+func FromCookie(name string) TokenSource {
+	s := TokenSource{kind: srcCookie, name: name, label: "cookie"}
+	if name == "" || strings.ContainsAny(name, " \t\r\n;=,") {
+		s.err = errors.New("FromCookie: unusable cookie name")
+	}
+	return s
+}
+
+// FromQuery takes the token from the URL query parameter name. This is
+// discouraged (RFC 6750 section 2.3): URLs end up in logs, browser history
+// and Referer headers. Two parameters of that name are a malformed request.
+func FromQuery(name string) TokenSource {
+	s := TokenSource{kind: srcQuery, name: name, label: "query"}
+	if name == "" {
+		s.err = errors.New("FromQuery: empty parameter name")
+	}
+	return s
+}
+
+// FromFunc takes the token from fn, which returns "" when the request
+// carries none. An error from fn is a malformed request (400); fn must not
+// read the request body.
+func FromFunc(fn func(r *http.Request) (string, error)) TokenSource {
+	s := TokenSource{kind: srcFunc, fn: fn, label: "custom"}
+	if fn == nil {
+		s.err = errors.New("FromFunc: nil function")
+	}
+	return s
+}
+
+// Errors of extraction; each wraps ErrMissingToken or ErrMalformedRequest.
+var (
+	errNoToken          = fmt.Errorf("%w", ErrMissingToken)
+	errTwoAuthHeaders   = fmt.Errorf("%w: more than one Authorization header", ErrMalformedRequest)
+	errEmptyBearer      = fmt.Errorf("%w: Bearer scheme without a token", ErrMalformedRequest)
+	errEmptyAuth        = fmt.Errorf("%w: empty Authorization header", ErrMalformedRequest)
+	errTwoCookies       = fmt.Errorf("%w: more than one token cookie", ErrMalformedRequest)
+	errTwoQueryParams   = fmt.Errorf("%w: more than one token query parameter", ErrMalformedRequest)
+	errTokenInTwoPlaces = fmt.Errorf("%w: token found in more than one place", ErrMalformedRequest)
+	errCustomSource     = fmt.Errorf("%w: custom token source failed", ErrMalformedRequest)
+)
+
+// extractToken applies every source and returns the one token found.
+func extractToken(r *http.Request, sources []TokenSource) (string, error) {
+	var tok string
+	found := false
+	for i := range sources {
+		t, ok, err := sources[i].extract(r)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			continue
+		}
+		if found {
+			return "", errTokenInTwoPlaces
+		}
+		tok, found = t, true
+	}
+	if !found {
+		return "", errNoToken
+	}
+	return tok, nil
+}
+
+func (s *TokenSource) extract(r *http.Request) (string, bool, error) {
+	switch s.kind {
+	case srcBearer, srcAuthorization:
+		vals := r.Header.Values("Authorization")
+		switch len(vals) {
+		case 0:
+			return "", false, nil
+		case 1:
+		default:
+			return "", false, errTwoAuthHeaders
+		}
+		return parseAuthorization(strings.Trim(vals[0], " \t"), s.kind == srcAuthorization)
+	case srcCookie:
+		cs := r.CookiesNamed(s.name)
+		switch len(cs) {
+		case 0:
+			return "", false, nil
+		case 1:
+			return cs[0].Value, cs[0].Value != "", nil
+		default:
+			return "", false, errTwoCookies
+		}
+	case srcQuery:
+		vals, ok := r.URL.Query()[s.name]
+		if !ok {
+			return "", false, nil
+		}
+		if len(vals) != 1 {
+			return "", false, errTwoQueryParams
+		}
+		return vals[0], vals[0] != "", nil
+	default:
+		t, err := s.fn(r)
+		if err != nil {
+			return "", false, errCustomSource
+		}
+		return t, t != "", nil
+	}
+}
+
+// parseAuthorization splits an Authorization value into the Bearer token.
+// With raw set, a value that is not a Bearer credential is the token itself.
+func parseAuthorization(v string, raw bool) (string, bool, error) {
+	if v == "" {
+		return "", false, errEmptyAuth
+	}
+	const scheme = "bearer"
+	if len(v) >= len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) {
+		rest := v[len(scheme):]
+		if rest == "" {
+			return "", false, errEmptyBearer
+		}
+		if rest[0] == ' ' {
+			tok := strings.TrimLeft(rest, " ")
+			if tok == "" {
+				return "", false, errEmptyBearer
+			}
+			return tok, true, nil
+		}
+		// "Bearerxyz": another scheme (or a raw token starting with "bearer").
+	}
+	if raw {
+		return v, true, nil
+	}
+	return "", false, nil
+}

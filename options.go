@@ -1,0 +1,356 @@
+package jwtauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Option configures a [Middleware]. Options are applied in order by [New];
+// an option given an unusable value makes New return an error.
+type Option func(*config) error
+
+// MaxLeeway is the largest clock-skew allowance [WithLeeway] accepts.
+const MaxLeeway = 5 * time.Minute
+
+// DefaultMaxTokenLen is the default token length cap; see [WithMaxTokenLen].
+const DefaultMaxTokenLen = 8 << 10
+
+// DefaultRealm is the default realm of the WWW-Authenticate challenge; see
+// [WithRealm].
+const DefaultRealm = "api"
+
+// config is what the options set; New turns it into a Middleware.
+type config struct {
+	leeway         time.Duration
+	now            func() time.Time
+	requireExp     bool
+	issuers        []string
+	audiences      []string
+	maxTokenLen    int
+	typ            string
+	sources        []TokenSource
+	optional       bool
+	realm          string
+	insecureHMAC   bool
+	revoked        func(ctx context.Context, t TokenInfo) error
+	errorHandler   func(w http.ResponseWriter, r *http.Request, err error)
+	observer       func(r *http.Request, err error)
+	cacheSize      int
+	claims         claimsType
+	claimsTypeSeen bool
+}
+
+func defaultConfig() config {
+	return config{
+		requireExp:  true,
+		maxTokenLen: DefaultMaxTokenLen,
+		realm:       DefaultRealm,
+		sources:     []TokenSource{FromBearer()},
+		claims:      claimsTypeOf[jwt.RegisteredClaims](),
+	}
+}
+
+// WithIssuer requires the iss claim to equal one of issuers exactly
+// (case-sensitive, no normalisation). Default: iss is not checked. Key
+// sources shared by several parties, such as a JWKS endpoint, need it
+// (RFC 8725 section 3.8).
+func WithIssuer(issuers ...string) Option {
+	return func(c *config) error {
+		if len(issuers) == 0 {
+			return errors.New("WithIssuer: no issuer given")
+		}
+		for _, s := range issuers {
+			if s == "" {
+				return errors.New("WithIssuer: empty issuer")
+			}
+		}
+		c.issuers = append([]string(nil), issuers...)
+		return nil
+	}
+}
+
+// WithAudience requires the aud claim to contain at least one of audiences,
+// compared exactly. Default: aud is not checked. Key sources shared by several
+// parties need it (RFC 8725 section 3.9).
+func WithAudience(audiences ...string) Option {
+	return func(c *config) error {
+		if len(audiences) == 0 {
+			return errors.New("WithAudience: no audience given")
+		}
+		for _, s := range audiences {
+			if s == "" {
+				return errors.New("WithAudience: empty audience")
+			}
+		}
+		c.audiences = append([]string(nil), audiences...)
+		return nil
+	}
+}
+
+// WithoutExpirationRequired accepts tokens that have no exp claim. Default:
+// exp is required. A token without exp never expires, so use this only for
+// tokens you can revoke otherwise (see [WithRevocationCheck]) or for demos.
+// A present exp is always checked.
+func WithoutExpirationRequired() Option {
+	return func(c *config) error { c.requireExp = false; return nil }
+}
+
+// WithLeeway allows d of clock skew when checking exp, nbf and iat. Default:
+// 0. d must be between 0 and [MaxLeeway].
+func WithLeeway(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 || d > MaxLeeway {
+			return fmt.Errorf("WithLeeway: %v is outside [0, %v]", d, MaxLeeway)
+		}
+		c.leeway = d
+		return nil
+	}
+}
+
+// WithTimeFunc sets the clock used for exp, nbf and iat. Default: time.Now.
+// Tests pass a fixed clock.
+func WithTimeFunc(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("WithTimeFunc: nil function")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// WithMaxTokenLen rejects tokens longer than n bytes before any parsing.
+// Default: [DefaultMaxTokenLen] (8 KiB).
+func WithMaxTokenLen(n int) Option {
+	return func(c *config) error {
+		if n < 16 {
+			return fmt.Errorf("WithMaxTokenLen: %d is too small", n)
+		}
+		c.maxTokenLen = n
+		return nil
+	}
+}
+
+// WithType requires the typ header to name the media type typ, such as
+// "at+jwt" for OAuth 2.0 access tokens (RFC 9068). The comparison ignores
+// case and an "application/" prefix, as RFC 7515 section 4.1.9 allows.
+// Default: typ is not checked.
+func WithType(typ string) Option {
+	return func(c *config) error {
+		t := normalizeType(typ)
+		if t == "" {
+			return errors.New("WithType: empty type")
+		}
+		c.typ = t
+		return nil
+	}
+}
+
+func normalizeType(t string) string {
+	t = strings.ToLower(t)
+	return strings.TrimPrefix(t, "application/")
+}
+
+// WithTokenSources sets where the token is taken from, in order. Default:
+// [FromBearer] only. Every source is consulted; a token found by more than one
+// source is a malformed request (400 invalid_request), never a choice.
+func WithTokenSources(sources ...TokenSource) Option {
+	return func(c *config) error {
+		if len(sources) == 0 {
+			return errors.New("WithTokenSources: no source given")
+		}
+		for _, s := range sources {
+			if s.err != nil {
+				return s.err
+			}
+		}
+		c.sources = append([]TokenSource(nil), sources...)
+		return nil
+	}
+}
+
+// WithCredentialsOptional lets requests without any token through to the
+// next handler, without claims ([ClaimsFrom] reports false). A token that is
+// present but invalid or malformed is still rejected. Default: a token is
+// required.
+func WithCredentialsOptional() Option {
+	return func(c *config) error { c.optional = true; return nil }
+}
+
+// WithRealm sets the realm of the WWW-Authenticate challenge. Default:
+// [DefaultRealm]. The realm may not contain quotes, backslashes or control
+// characters.
+func WithRealm(realm string) Option {
+	return func(c *config) error {
+		if realm == "" || strings.ContainsFunc(realm, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '"' || r == '\\' }) {
+			return fmt.Errorf("WithRealm: unusable realm")
+		}
+		c.realm = realm
+		return nil
+	}
+}
+
+// WithInsecureShortHMACKey accepts HMAC secrets shorter than
+// [MinHMACKeyLen]. Default: they are a construction error. Such secrets can
+// be brute-forced offline from a single token; this option exists for demos
+// such as the FastAPI tutorial's key "secret", never for production.
+func WithInsecureShortHMACKey() Option {
+	return func(c *config) error { c.insecureHMAC = true; return nil }
+}
+
+// TokenInfo identifies a verified token to a revocation check, without the
+// token itself.
+type TokenInfo struct {
+	// ID is the jti claim, "" if absent.
+	ID string
+	// Subject is the sub claim, "" if absent.
+	Subject string
+	// Hash is the SHA-256 of the whole compact token, for deny lists of
+	// tokens that carry no jti.
+	Hash [32]byte
+}
+
+// WithRevocationCheck calls check after a token has been verified, on every
+// request (also when the token came from the verified-token cache). A non-nil
+// error rejects the request: 401 invalid_token, or 503 if the error wraps
+// [ErrKeysUnavailable]. Fail closed: a deny list that cannot be reached should
+// return an error. Default: no check.
+func WithRevocationCheck(check func(ctx context.Context, t TokenInfo) error) Option {
+	return func(c *config) error {
+		if check == nil {
+			return errors.New("WithRevocationCheck: nil function")
+		}
+		c.revoked = check
+		return nil
+	}
+}
+
+// WithErrorHandler replaces how failures are written. h receives an error
+// that wraps one of [ErrMissingToken], [ErrMalformedRequest],
+// [ErrInvalidToken], [ErrInsufficientScope] or [ErrKeysUnavailable] and, where
+// there is one, golang-jwt's error (errors.Is(err, jwt.ErrTokenExpired)). It
+// must not write err.Error() or the token to the client. Default:
+// [WriteError].
+func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
+	return func(c *config) error {
+		if h == nil {
+			return errors.New("WithErrorHandler: nil function")
+		}
+		c.errorHandler = h
+		return nil
+	}
+}
+
+// WithErrorObserver calls observe for every rejected request, before the
+// response is written, for logging or metrics. err is as for
+// [WithErrorHandler]; its message never contains the token or a key. Default:
+// none.
+func WithErrorObserver(observe func(r *http.Request, err error)) Option {
+	return func(c *config) error {
+		if observe == nil {
+			return errors.New("WithErrorObserver: nil function")
+		}
+		c.observer = observe
+		return nil
+	}
+}
+
+// WithCache keeps up to size verified tokens, keyed by the SHA-256 of the
+// whole token, so a repeated token skips signature verification. On every hit
+// the key is looked up again (a changed or removed key drops the entry), the
+// claims are validated again against the clock (exp, nbf, iat, and a claims
+// type's own Validate), the revocation check runs, and the handler gets its
+// own copy of the claims. Failures are never cached. When full, an arbitrary
+// entry is evicted. Default: no cache.
+func WithCache(size int) Option {
+	return func(c *config) error {
+		if size <= 0 {
+			return fmt.Errorf("WithCache: size %d must be positive", size)
+		}
+		c.cacheSize = size
+		return nil
+	}
+}
+
+// WithClaims makes the middleware decode claims into a fresh C for every
+// request, so handlers read them with ClaimsFrom[*C]. Default:
+// [jwt.RegisteredClaims]. If *C implements [jwt.ClaimsValidator], its Validate
+// method runs after the standard checks and its error rejects the token.
+// Claim names that differ from C's JSON field names only in case are
+// rejected, since encoding/json would otherwise match them.
+func WithClaims[C any, P interface {
+	*C
+	jwt.Claims
+}]() Option {
+	return func(c *config) error {
+		if c.claimsTypeSeen {
+			return errors.New("WithClaims: given twice")
+		}
+		c.claimsTypeSeen = true
+		c.claims = claimsTypeOf[C, P]()
+		return nil
+	}
+}
+
+// claimsType describes the claims type a middleware decodes into.
+type claimsType struct {
+	new   func() jwt.Claims
+	names []string // JSON names encoding/json would match (top level)
+	typ   reflect.Type
+}
+
+func claimsTypeOf[C any, P interface {
+	*C
+	jwt.Claims
+}]() claimsType {
+	var zero C
+	t := reflect.TypeOf(zero)
+	names := []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+	if t.Kind() == reflect.Struct {
+		names = appendJSONNames(names, t, 0)
+	}
+	return claimsType{
+		new:   func() jwt.Claims { return P(new(C)) },
+		names: names,
+		typ:   t,
+	}
+}
+
+// appendJSONNames appends the top-level JSON member names encoding/json maps
+// to fields of the struct type t, following embedded structs.
+func appendJSONNames(names []string, t reflect.Type, depth int) []string {
+	if depth > 8 {
+		return names
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			names = appendJSONNames(names, ft, depth+1)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names
+}

@@ -1,0 +1,162 @@
+package jwtauth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
+)
+
+// Requirement is an authorization rule checked on the verified claims of a
+// request: see [Scopes], [Roles] and [Check], and [Middleware.Require].
+type Requirement struct {
+	check func(p *principal) bool
+	scope string // for the challenge's scope attribute; "" for others
+	err   error
+}
+
+// Scopes requires every one of scopes, matched exactly and case-sensitively,
+// in the token's scope claim (a space-delimited string, RFC 8693 / RFC 9068)
+// or scp claim (an array of strings, or a space-delimited string). A failure
+// is 403 with WWW-Authenticate: Bearer error="insufficient_scope",
+// scope="<scopes>".
+func Scopes(scopes ...string) Requirement {
+	want := slices.Clone(scopes)
+	r := Requirement{scope: strings.Join(want, " ")}
+	for _, s := range want {
+		if s == "" || strings.ContainsFunc(s, func(c rune) bool { return c <= ' ' || c == '"' || c == '\\' || c == 0x7f }) {
+			r.err = fmt.Errorf("Scopes: unusable scope %q", s)
+		}
+	}
+	if len(want) == 0 {
+		r.err = fmt.Errorf("Scopes: no scope given")
+	}
+	r.check = func(p *principal) bool {
+		have := p.strings("scope")
+		have = append(have, p.strings("scp")...)
+		for _, s := range want {
+			if !slices.Contains(have, s) {
+				return false
+			}
+		}
+		return true
+	}
+	return r
+}
+
+// Roles requires every one of roles in the claim called claim (an array of
+// strings, or a space-delimited string), matched exactly. A failure is 403
+// insufficient_scope without a scope attribute.
+func Roles(claim string, roles ...string) Requirement {
+	want := slices.Clone(roles)
+	r := Requirement{}
+	if claim == "" || len(want) == 0 {
+		r.err = fmt.Errorf("Roles: a claim name and at least one role are needed")
+	}
+	r.check = func(p *principal) bool {
+		have := p.strings(claim)
+		for _, s := range want {
+			if !slices.Contains(have, s) {
+				return false
+			}
+		}
+		return true
+	}
+	return r
+}
+
+// Check requires pred to return true for the request's claims as T (for
+// example *MyClaims; see [ClaimsFrom]). Claims that are not a T fail. A
+// failure is 403 insufficient_scope without a scope attribute.
+func Check[T any](pred func(claims T) bool) Requirement {
+	if pred == nil {
+		return Requirement{err: fmt.Errorf("Check: nil predicate")}
+	}
+	return Requirement{check: func(p *principal) bool {
+		t, ok := p.claims.(T)
+		return ok && pred(t)
+	}}
+}
+
+// scopeError is an insufficient-scope failure with the scope to name.
+type scopeError struct{ scope string }
+
+func (e *scopeError) Error() string { return "jwtauth: insufficient scope" }
+func (e *scopeError) Unwrap() error { return ErrInsufficientScope }
+
+// Require returns middleware that lets a request through only if its claims
+// meet every requirement, checked in order. Use it inside [Middleware.Handler]
+// (for example chi's r.With(mw.Require(jwtauth.Scopes("a")))) . A request
+// without verified claims gets 401 as from the middleware; a failed
+// requirement 403. It panics if a requirement was built with unusable
+// arguments, since that is a programming error found at startup.
+func (m *Middleware) Require(reqs ...Requirement) func(http.Handler) http.Handler {
+	for _, r := range reqs {
+		if r.err != nil {
+			panic("jwtauth: " + r.err.Error())
+		}
+	}
+	reqs = slices.Clone(reqs)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p := principalFrom(r.Context())
+			if p == nil || p.claims == nil {
+				m.fail(w, r, errNoToken)
+				return
+			}
+			for _, q := range reqs {
+				if !q.check(p) {
+					m.fail(w, r, &scopeError{scope: q.scope})
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// HasScopes reports whether the verified claims in ctx carry every one of
+// scopes, as [Scopes] checks them, for decisions inside a handler.
+func HasScopes(ctx context.Context, scopes ...string) bool {
+	p := principalFrom(ctx)
+	return p != nil && p.claims != nil && Scopes(scopes...).err == nil && Scopes(scopes...).check(p)
+}
+
+// HasRole reports whether the claim called claim of the verified claims in
+// ctx contains role, as [Roles] checks it.
+func HasRole(ctx context.Context, claim, role string) bool {
+	p := principalFrom(ctx)
+	return p != nil && p.claims != nil && slices.Contains(p.strings(claim), role)
+}
+
+// strings returns the named top-level claim as a list of strings: an array's
+// string elements, or a string split at spaces. Anything else is empty.
+func (p *principal) strings(name string) []string {
+	var out []string
+	_ = jsonscan.Members(p.payload, func(n []byte, kind jsonscan.Kind, raw []byte) bool {
+		if string(n) != name {
+			return true
+		}
+		switch kind {
+		case jsonscan.String:
+			if s, err := jsonscan.Unquote(raw); err == nil {
+				out = strings.Fields(s)
+			}
+		case jsonscan.Array:
+			var arr []any
+			if json.Unmarshal(raw, &arr) == nil {
+				for _, v := range arr {
+					if s, ok := v.(string); ok {
+						out = append(out, s)
+					}
+				}
+			}
+		}
+		return false
+	})
+	return out
+}
