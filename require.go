@@ -123,7 +123,11 @@ func (m *Middleware) Require(reqs ...Requirement) func(http.Handler) http.Handle
 // scopes, as [Scopes] checks them, for decisions inside a handler.
 func HasScopes(ctx context.Context, scopes ...string) bool {
 	p := principalFrom(ctx)
-	return p != nil && p.claims != nil && Scopes(scopes...).err == nil && Scopes(scopes...).check(p)
+	if p == nil || p.claims == nil {
+		return false
+	}
+	r := Scopes(scopes...)
+	return r.err == nil && r.check(p)
 }
 
 // HasRole reports whether the claim called claim of the verified claims in
