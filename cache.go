@@ -19,6 +19,7 @@ type tokenCache struct {
 }
 
 type cacheEntry struct {
+	v       *verifier
 	key     *Key
 	kid     string
 	token   string
@@ -43,8 +44,8 @@ func (c *tokenCache) drop(sum [32]byte) {
 	c.mu.Unlock()
 }
 
-func (c *tokenCache) put(sum [32]byte, key *Key, kid string, p *principal, pristine jwt.Claims) {
-	e := &cacheEntry{key: key, kid: kid, token: p.token, payload: p.payload, claims: pristine}
+func (c *tokenCache) put(sum [32]byte, v *verifier, key *Key, kid string, p *principal, pristine jwt.Claims) {
+	e := &cacheEntry{v: v, key: key, kid: kid, token: p.token, payload: p.payload, claims: pristine}
 	c.mu.Lock()
 	if len(c.entries) >= c.max {
 		for k := range c.entries { // map order is random: an arbitrary victim
@@ -56,23 +57,23 @@ func (c *tokenCache) put(sum [32]byte, key *Key, kid string, p *principal, prist
 	c.mu.Unlock()
 }
 
-// fromCache serves a token from the cache. ok is false on a miss, including
-// when the key that verified the entry is no longer the source's key.
-func (m *Middleware) fromCache(ctx context.Context, tok string, sum [32]byte) (p *principal, ok bool) {
+// fromCache serves a token from the cache; nil on a miss, including when
+// the key that verified the entry is no longer its source's key.
+func (m *Middleware) fromCache(ctx context.Context, tok string, sum [32]byte) (*principal, *verifier) {
 	e := m.cache.get(sum)
 	if e == nil || e.token != tok {
-		return nil, false
+		return nil, nil
 	}
-	k, err := m.keys.Key(ctx, e.kid, e.key.alg)
+	k, err := e.v.keys.Key(ctx, e.kid, e.key.alg)
 	if err != nil || k != e.key {
 		m.cache.drop(sum)
-		return nil, false
+		return nil, nil
 	}
 	claims, err := m.copyClaims(e.claims, e.payload)
 	if err != nil {
-		return nil, false
+		return nil, nil
 	}
-	return &principal{m: m, token: e.token, claims: claims, payload: e.payload}, true
+	return &principal{m: m, token: e.token, claims: claims, payload: e.payload}, e.v
 }
 
 // copyClaims gives a cache hit its own claims value: a deep copy for the

@@ -66,9 +66,19 @@ var (
 	ErrRevoked = errors.New("jwtauth: token revoked")
 )
 
-// Middleware verifies JWTs for net/http handlers. Create one with [New]; it
-// is immutable and safe for concurrent use by any number of requests.
+// Middleware verifies JWTs for net/http handlers. Create one with [New] or
+// [NewMultiIssuer]; it is immutable and safe for concurrent use by any number
+// of requests.
 type Middleware struct {
+	single   *verifier            // New
+	byIssuer map[string]*verifier // NewMultiIssuer
+	cfg      config
+	cache    *tokenCache
+}
+
+// verifier is one trust relationship: a key source and the claims checks
+// that go with it.
+type verifier struct {
 	keys      KeySource
 	tokenKeys interface {
 		keyForToken(*jwt.Token) (*Key, error)
@@ -76,8 +86,6 @@ type Middleware struct {
 	algs      []string
 	validator *jwt.Validator
 	issuers   []string // checked here when more than one
-	cfg       config
-	cache     *tokenCache
 }
 
 // New returns a middleware that verifies tokens with the keys of keys and
@@ -89,26 +97,103 @@ type Middleware struct {
 // New returns an error when keys is nil or was built from an unusable key, the
 // key source names no algorithm, an HMAC secret is shorter than
 // [MinHMACKeyLen] (unless [WithInsecureShortHMACKey]), a key source that
-// serves keys shared by several parties lacks [WithIssuer] and
+// serves keys shared by several parties (JWKS, OIDC) lacks [WithIssuer] and
 // [WithAudience], or an option has an unusable value.
 func New(keys KeySource, opts ...Option) (*Middleware, error) {
-	if keys == nil {
-		return nil, errors.New("jwtauth: nil key source")
+	c, err := applyOptions(opts)
+	if err != nil {
+		return nil, err
 	}
+	v, err := newVerifier(&c, keys, c.issuers, c.audiences)
+	if err != nil {
+		return nil, err
+	}
+	return newMiddleware(c, v, nil), nil
+}
+
+// Issuer binds one token issuer to its own keys and audiences, for
+// [NewMultiIssuer].
+type Issuer struct {
+	// Issuer is the exact iss claim of this issuer's tokens. Required.
+	Issuer string
+	// Keys verifies this issuer's tokens, and no other issuer's. Required.
+	Keys KeySource
+	// Audiences, if any, must include one of the token's aud values.
+	// Required for key sources shared by several parties (JWKS, OIDC).
+	Audiences []string
+}
+
+// NewMultiIssuer returns a middleware that accepts tokens from several
+// issuers (tenants, or two providers during a migration). A token's iss claim
+// selects its issuer; its signature must verify with that issuer's keys and
+// its aud must match that issuer's audiences, so a token that claims issuer A
+// but is signed with B's key is refused. Tokens without a configured iss are
+// refused. opts are as for [New], except [WithIssuer] and [WithAudience],
+// which are per issuer here and an error as options.
+func NewMultiIssuer(issuers []Issuer, opts ...Option) (*Middleware, error) {
+	c, err := applyOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(c.issuers) > 0 || len(c.audiences) > 0 {
+		return nil, errors.New("jwtauth: NewMultiIssuer takes issuers and audiences per Issuer, not as options")
+	}
+	if len(issuers) == 0 {
+		return nil, errors.New("jwtauth: NewMultiIssuer needs at least one issuer")
+	}
+	by := make(map[string]*verifier, len(issuers))
+	for _, is := range issuers {
+		if is.Issuer == "" {
+			return nil, errors.New("jwtauth: Issuer without an issuer name")
+		}
+		if _, dup := by[is.Issuer]; dup {
+			return nil, fmt.Errorf("jwtauth: issuer %q given twice", is.Issuer)
+		}
+		for _, a := range is.Audiences {
+			if a == "" {
+				return nil, fmt.Errorf("jwtauth: issuer %q has an empty audience", is.Issuer)
+			}
+		}
+		v, err := newVerifier(&c, is.Keys, []string{is.Issuer}, is.Audiences)
+		if err != nil {
+			return nil, fmt.Errorf("%w (issuer %q)", err, is.Issuer)
+		}
+		by[is.Issuer] = v
+	}
+	return newMiddleware(c, nil, by), nil
+}
+
+func applyOptions(opts []Option) (config, error) {
 	c := defaultConfig()
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
 		if err := o(&c); err != nil {
-			return nil, fmt.Errorf("jwtauth: %w", err)
+			return c, fmt.Errorf("jwtauth: %w", err)
 		}
 	}
-	m := &Middleware{keys: keys, cfg: c}
+	return c, nil
+}
+
+func newMiddleware(c config, single *verifier, by map[string]*verifier) *Middleware {
+	m := &Middleware{single: single, byIssuer: by, cfg: c}
+	if c.cacheSize > 0 {
+		m.cache = newTokenCache(c.cacheSize)
+	}
+	return m
+}
+
+// newVerifier checks a key source and builds the claims validator for it.
+func newVerifier(c *config, keys KeySource, issuers, audiences []string) (*verifier, error) {
+	if keys == nil {
+		return nil, errors.New("jwtauth: nil key source")
+	}
+	v := &verifier{keys: keys}
 	if tk, ok := keys.(interface {
 		keyForToken(*jwt.Token) (*Key, error)
 	}); ok {
-		m.tokenKeys = tk
+		v.tokenKeys = tk
 	}
 	if sk, ok := keys.(staticKeys); ok {
 		ks, err := sk.keys()
@@ -122,19 +207,19 @@ func New(keys KeySource, opts ...Option) (*Middleware, error) {
 		}
 	}
 	if shared, ok := keys.(interface{ requiresIssuer() bool }); ok && shared.requiresIssuer() {
-		if len(c.issuers) == 0 || len(c.audiences) == 0 {
-			return nil, errors.New("jwtauth: this key source serves keys shared by several parties: WithIssuer and WithAudience are required")
+		if len(issuers) == 0 || len(audiences) == 0 {
+			return nil, errors.New("jwtauth: this key source serves keys shared by several parties: an issuer and an audience are required (RFC 8725 sections 3.8, 3.9)")
 		}
 	}
 	for _, a := range keys.Algorithms() {
 		if !slices.Contains(algorithms, a) {
 			return nil, fmt.Errorf("jwtauth: unsupported algorithm %q", a)
 		}
-		if !slices.Contains(m.algs, a) {
-			m.algs = append(m.algs, a)
+		if !slices.Contains(v.algs, a) {
+			v.algs = append(v.algs, a)
 		}
 	}
-	if len(m.algs) == 0 {
+	if len(v.algs) == 0 {
 		return nil, errors.New("jwtauth: the key source allows no algorithm")
 	}
 
@@ -145,21 +230,18 @@ func New(keys KeySource, opts ...Option) (*Middleware, error) {
 	if c.now != nil {
 		popts = append(popts, jwt.WithTimeFunc(c.now))
 	}
-	if len(c.audiences) > 0 {
-		popts = append(popts, jwt.WithAudience(c.audiences...))
+	if len(audiences) > 0 {
+		popts = append(popts, jwt.WithAudience(audiences...))
 	}
-	switch len(c.issuers) {
+	switch len(issuers) {
 	case 0:
 	case 1:
-		popts = append(popts, jwt.WithIssuer(c.issuers[0]))
+		popts = append(popts, jwt.WithIssuer(issuers[0]))
 	default:
-		m.issuers = c.issuers
+		v.issuers = issuers
 	}
-	m.validator = jwt.NewValidator(popts...)
-	if c.cacheSize > 0 {
-		m.cache = newTokenCache(c.cacheSize)
-	}
-	return m, nil
+	v.validator = jwt.NewValidator(popts...)
+	return v, nil
 }
 
 // Handler returns a handler that authenticates each request and then calls
@@ -318,26 +400,26 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 	}
 
 	if m.cache == nil {
-		p, _, _, err := m.verifyFull(ctx, tok, dot1, dot2)
+		p, v, _, _, err := m.verifyFull(ctx, tok, dot1, dot2)
 		if err != nil {
 			return nil, err
 		}
-		return m.finish(ctx, p, nil)
+		return m.finish(ctx, v, p, nil)
 	}
 	sum := sha256.Sum256(unsafeBytes(tok))
-	p, ok := m.fromCache(ctx, tok, sum)
-	if !ok {
+	p, v := m.fromCache(ctx, tok, sum)
+	if p == nil {
 		var key *Key
 		var kid string
 		var err error
-		if p, key, kid, err = m.verifyFull(ctx, tok, dot1, dot2); err != nil {
+		if p, v, key, kid, err = m.verifyFull(ctx, tok, dot1, dot2); err != nil {
 			return nil, err
 		}
 		if key != nil {
-			m.cache.put(sum, key, kid, p, m.pristine(p))
+			m.cache.put(sum, v, key, kid, p, m.pristine(p))
 		}
 	}
-	return m.finish(ctx, p, &sum)
+	return m.finish(ctx, v, p, &sum)
 }
 
 // header is what jwtauth reads of a JOSE header.
@@ -345,71 +427,89 @@ type header struct {
 	alg, kid, typ string
 }
 
-// verifyFull verifies a token that is not in the cache. It returns the key
-// that verified it (nil for Keyfunc sources, whose keys are not cacheable).
-func (m *Middleware) verifyFull(ctx context.Context, tok string, dot1, dot2 int) (p *principal, key *Key, kid string, err error) {
+// verifyFull verifies a token that is not in the cache. It returns the
+// verifier and the key that verified it (a nil key for Keyfunc sources, whose
+// keys cannot be re-checked on a cache hit) and the token's kid.
+func (m *Middleware) verifyFull(ctx context.Context, tok string, dot1, dot2 int) (p *principal, v *verifier, key *Key, kid string, err error) {
+	fail := func(err error) (*principal, *verifier, *Key, string, error) { return nil, nil, nil, "", err }
 	hdr, err := decodeSegment(tok[:dot1])
 	if err != nil {
-		return nil, nil, "", err
+		return fail(err)
 	}
 	h, err := parseHeader(hdr)
 	if err != nil {
-		return nil, nil, "", err
-	}
-	if !slices.Contains(m.algs, h.alg) {
-		return nil, nil, "", errAlgNotAllowed
+		return fail(err)
 	}
 	if m.cfg.typ != "" && normalizeType(h.typ) != m.cfg.typ {
-		return nil, nil, "", errType
+		return fail(errType)
 	}
 	payload, err := decodeSegment(tok[dot1+1 : dot2])
 	if err != nil {
-		return nil, nil, "", err
+		return fail(err)
+	}
+	v = m.single
+	if v == nil {
+		// Several issuers: the unverified iss only selects whose keys and
+		// rules apply; that issuer's validator then requires it exactly.
+		if err := m.checkClaimsJSON(payload); err != nil {
+			return fail(err)
+		}
+		if v = m.byIssuer[claimString(payload, "iss")]; v == nil {
+			return fail(errIssuer)
+		}
+	}
+	if !slices.Contains(v.algs, h.alg) {
+		return fail(errAlgNotAllowed)
 	}
 
-	if m.tokenKeys != nil {
-		key, err = m.keyFromFunc(hdr, h.alg, payload)
+	if v.tokenKeys != nil {
+		key, err = keyFromFunc(v, hdr, h.alg, payload)
 	} else {
-		key, err = m.keys.Key(ctx, h.kid, h.alg)
+		key, err = v.keys.Key(ctx, h.kid, h.alg)
 	}
 	if err != nil {
 		if errors.Is(err, ErrKeysUnavailable) {
-			return nil, nil, "", err
+			return fail(err)
 		}
-		return nil, nil, "", invalid(jwt.ErrTokenUnverifiable, err)
+		return fail(invalid(jwt.ErrTokenUnverifiable, err))
 	}
 	if key == nil || key.alg != h.alg {
-		return nil, nil, "", invalid(jwt.ErrTokenUnverifiable, errAlgMismatch)
+		return fail(invalid(jwt.ErrTokenUnverifiable, errAlgMismatch))
 	}
 
 	sig, err := decodeSegment(tok[dot2+1:])
 	if err != nil {
-		return nil, nil, "", err
+		return fail(err)
 	}
 	if err := key.method.Verify(tok[:dot2], sig, key.key); err != nil {
-		return nil, nil, "", invalid(jwt.ErrTokenSignatureInvalid, err)
+		return fail(invalid(jwt.ErrTokenSignatureInvalid, err))
 	}
 
-	claims, err := m.decodeClaims(payload)
-	if err != nil {
-		return nil, nil, "", err
+	if m.single != nil {
+		if err := m.checkClaimsJSON(payload); err != nil {
+			return fail(err)
+		}
+	}
+	claims := m.cfg.claims.new()
+	if err := json.Unmarshal(payload, claims); err != nil {
+		return fail(errClaimsDecode)
 	}
 	p = &principal{m: m, token: tok, claims: claims, payload: payload}
-	if m.tokenKeys != nil {
-		key = nil // a Keyfunc's keys cannot be re-checked on a cache hit
+	if v.tokenKeys != nil {
+		key = nil
 	}
-	return p, key, h.kid, nil
+	return p, v, key, h.kid, nil
 }
 
 // finish runs the checks that depend on time or outside state, on every
 // request (cached or not).
-func (m *Middleware) finish(ctx context.Context, p *principal, sum *[32]byte) (*principal, error) {
-	if err := m.validator.Validate(p.claims); err != nil {
+func (m *Middleware) finish(ctx context.Context, v *verifier, p *principal, sum *[32]byte) (*principal, error) {
+	if err := v.validator.Validate(p.claims); err != nil {
 		return nil, invalid(jwt.ErrTokenInvalidClaims, err)
 	}
-	if m.issuers != nil {
+	if v.issuers != nil {
 		iss, err := p.claims.GetIssuer()
-		if err != nil || !slices.Contains(m.issuers, iss) {
+		if err != nil || !slices.Contains(v.issuers, iss) {
 			return nil, errIssuer
 		}
 	}
@@ -421,7 +521,7 @@ func (m *Middleware) finish(ctx context.Context, p *principal, sum *[32]byte) (*
 			info.Hash = sha256.Sum256(unsafeBytes(p.token))
 		}
 		info.Subject, _ = p.claims.GetSubject()
-		info.ID = jti(p.payload)
+		info.ID = claimString(p.payload, "jti")
 		if err := m.cfg.revoked(ctx, info); err != nil {
 			if errors.Is(err, ErrKeysUnavailable) {
 				return nil, err
@@ -508,56 +608,53 @@ func isCaseVariant(name []byte, names []string) bool {
 	return false
 }
 
-// decodeClaims checks the claims JSON strictly and decodes it into a fresh
-// claims value.
-func (m *Middleware) decodeClaims(payload []byte) (jwt.Claims, error) {
+// checkClaimsJSON checks the claims JSON strictly: RFC 8259 with unique,
+// case-distinct names and valid UTF-8, no case variant of a name the claims
+// type decodes (encoding/json would match it), and exp, nbf and iat as
+// numbers only.
+func (m *Middleware) checkClaimsJSON(payload []byte) error {
 	if jsonscan.Check(payload, scanOpts) != nil {
-		return nil, errClaimsJSON
+		return errClaimsJSON
 	}
 	names := m.cfg.claims.names
 	bad := false
 	err := jsonscan.Members(payload, func(name []byte, kind jsonscan.Kind, _ []byte) bool {
 		switch string(name) {
 		case "exp", "nbf", "iat":
-			if kind != jsonscan.Number {
-				bad = true
-			}
+			bad = kind != jsonscan.Number
 		default:
 			bad = isCaseVariant(name, names)
 		}
 		return !bad
 	})
 	if err != nil {
-		return nil, errClaimsJSON
+		return errClaimsJSON
 	}
 	if bad {
-		return nil, errClaimsShape
+		return errClaimsShape
 	}
-	claims := m.cfg.claims.new()
-	if err := json.Unmarshal(payload, claims); err != nil {
-		return nil, errClaimsDecode
-	}
-	return claims, nil
+	return nil
 }
 
-// jti returns the jti claim of verified claims JSON, "" if absent.
-func jti(payload []byte) string {
-	var id string
-	_ = jsonscan.Members(payload, func(name []byte, kind jsonscan.Kind, raw []byte) bool {
-		if string(name) != "jti" {
+// claimString returns the top-level string claim name of checked claims
+// JSON, "" if absent or not a string.
+func claimString(payload []byte, name string) string {
+	var out string
+	_ = jsonscan.Members(payload, func(n []byte, kind jsonscan.Kind, raw []byte) bool {
+		if string(n) != name {
 			return true
 		}
 		if kind == jsonscan.String {
-			id, _ = jsonscan.Unquote(raw)
+			out, _ = jsonscan.Unquote(raw)
 		}
 		return false
 	})
-	return id
+	return out
 }
 
 // keyFromFunc serves Keyfunc sources: it builds the golang-jwt token their
 // function expects from the already strictly checked header and claims.
-func (m *Middleware) keyFromFunc(hdr []byte, alg string, payload []byte) (*Key, error) {
+func keyFromFunc(v *verifier, hdr []byte, alg string, payload []byte) (*Key, error) {
 	var hm map[string]any
 	if err := json.Unmarshal(hdr, &hm); err != nil {
 		return nil, err
@@ -567,7 +664,7 @@ func (m *Middleware) keyFromFunc(hdr []byte, alg string, payload []byte) (*Key, 
 		return nil, err
 	}
 	t := &jwt.Token{Header: hm, Claims: mc, Method: jwt.GetSigningMethod(alg)}
-	return m.tokenKeys.keyForToken(t)
+	return v.tokenKeys.keyForToken(t)
 }
 
 // Response bodies: constants, never built from the request or the token.

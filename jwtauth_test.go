@@ -1469,3 +1469,69 @@ func BenchmarkReject(b *testing.B) {
 }
 
 var _ crypto.PublicKey = edPub
+
+func TestMultiIssuer(t *testing.T) {
+	t.Parallel()
+	secretA := []byte("tenant-a-secret-of-32-bytes-long")
+	m, err := jwtauth.NewMultiIssuer([]jwtauth.Issuer{
+		{Issuer: "https://a.example", Keys: jwtauth.HMAC("HS256", secretA), Audiences: []string{"a-api"}},
+		{Issuer: "https://b.example", Keys: jwtauth.PublicKey("RS256", &rsaKey.PublicKey), Audiences: []string{"b-api"}},
+	}, jwtauth.WithTimeFunc(clock), jwtauth.WithCache(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := func(iss, aud string) jwt.MapClaims {
+		c := goodClaims()
+		c["iss"], c["aud"] = iss, aud
+		if iss == "" {
+			delete(c, "iss")
+		}
+		return c
+	}
+	tests := []struct {
+		name string
+		tok  string
+		want result
+	}{
+		{"issuer A", mint(t, jwt.SigningMethodHS256, secretA, claims("https://a.example", "a-api"), nil), okResult},
+		{"issuer B", mint(t, jwt.SigningMethodRS256, rsaKey, claims("https://b.example", "b-api"), nil), okResult},
+		{"claims A, signed with B's key", mint(t, jwt.SigningMethodRS256, rsaKey, claims("https://a.example", "a-api"), nil), invalidResult},
+		{"claims B, signed with A's secret", mint(t, jwt.SigningMethodHS256, secretA, claims("https://b.example", "b-api"), nil), invalidResult},
+		{"issuer A with B's audience", mint(t, jwt.SigningMethodHS256, secretA, claims("https://a.example", "b-api"), nil), invalidResult},
+		{"unknown issuer", mint(t, jwt.SigningMethodHS256, secretA, claims("https://c.example", "a-api"), nil), invalidResult},
+		{"no issuer", mint(t, jwt.SigningMethodHS256, secretA, claims("", "a-api"), nil), invalidResult},
+		{"issuer differs in case", mint(t, jwt.SigningMethodHS256, secretA, claims("https://A.example", "a-api"), nil), invalidResult},
+		{"duplicate iss picks nothing", rawHS256(secretA, hs256Header, `{"iss":"https://b.example","iss":"https://a.example","aud":"a-api","exp":1900000000}`), invalidResult},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for range 2 { // the second request of an accepted token is a cache hit
+				if diff := cmp.Diff(tt.want, do(t, m.Handler, bearer(tt.tok))); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+
+	bad := map[string]struct {
+		issuers []jwtauth.Issuer
+		opts    []jwtauth.Option
+	}{
+		"no issuers":           {nil, nil},
+		"empty issuer name":    {[]jwtauth.Issuer{{Keys: jwtauth.HMAC("HS256", secretA)}}, nil},
+		"nil keys":             {[]jwtauth.Issuer{{Issuer: "x"}}, nil},
+		"same issuer twice":    {[]jwtauth.Issuer{{Issuer: "x", Keys: jwtauth.HMAC("HS256", secretA)}, {Issuer: "x", Keys: jwtauth.HMAC("HS256", secretA)}}, nil},
+		"empty audience":       {[]jwtauth.Issuer{{Issuer: "x", Keys: jwtauth.HMAC("HS256", secretA), Audiences: []string{""}}}, nil},
+		"WithIssuer as option": {[]jwtauth.Issuer{{Issuer: "x", Keys: jwtauth.HMAC("HS256", secretA)}}, []jwtauth.Option{jwtauth.WithIssuer("x")}},
+		"WithAudience option":  {[]jwtauth.Issuer{{Issuer: "x", Keys: jwtauth.HMAC("HS256", secretA)}}, []jwtauth.Option{jwtauth.WithAudience("x")}},
+		"short secret":         {[]jwtauth.Issuer{{Issuer: "x", Keys: jwtauth.HMAC("HS256", []byte("short"))}}, nil},
+	}
+	for name, tt := range bad {
+		t.Run(name, func(t *testing.T) {
+			if m, err := jwtauth.NewMultiIssuer(tt.issuers, tt.opts...); err == nil || m != nil {
+				t.Errorf("NewMultiIssuer = %v, %v; want an error", m, err)
+			}
+		})
+	}
+}
