@@ -708,7 +708,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if writeAuthError(w, realm, err) {
 		return
 	}
-	writeJSON(w, http.StatusInternalServerError, bodyInternal)
+	if writeBodyError(w, err) {
+		return
+	}
+	writeBody(w, http.StatusInternalServerError, bodyInternal)
 }
 
 // writeAuthError writes the authentication and authorization errors and
@@ -719,16 +722,16 @@ func writeAuthError(w http.ResponseWriter, realm string, err error) bool {
 	switch {
 	case errors.Is(err, ErrKeysUnavailable):
 		h.Set("Retry-After", RetryAfterSeconds)
-		writeJSON(w, http.StatusServiceUnavailable, bodyUnavailable)
+		writeBody(w, http.StatusServiceUnavailable, bodyUnavailable)
 	case errors.Is(err, ErrMalformedRequest):
 		h.Set("WWW-Authenticate", challenge+`, error="invalid_request"`)
-		writeJSON(w, http.StatusBadRequest, bodyMalformed)
+		writeBody(w, http.StatusBadRequest, bodyMalformed)
 	case errors.Is(err, ErrInvalidToken):
 		h.Set("WWW-Authenticate", challenge+`, error="invalid_token"`)
-		writeJSON(w, http.StatusUnauthorized, bodyInvalidToken)
+		writeBody(w, http.StatusUnauthorized, bodyInvalidToken)
 	case errors.Is(err, ErrMissingToken):
 		h.Set("WWW-Authenticate", challenge)
-		writeJSON(w, http.StatusUnauthorized, bodyNotAuthenticated)
+		writeBody(w, http.StatusUnauthorized, bodyNotAuthenticated)
 	case errors.Is(err, ErrInsufficientScope):
 		c := challenge + `, error="insufficient_scope"`
 		var se *scopeError
@@ -736,7 +739,7 @@ func writeAuthError(w http.ResponseWriter, realm string, err error) bool {
 			c += `, scope="` + se.scope + `"`
 		}
 		h.Set("WWW-Authenticate", c)
-		writeJSON(w, http.StatusForbidden, bodyForbidden)
+		writeBody(w, http.StatusForbidden, bodyForbidden)
 	default:
 		return false
 	}
@@ -748,7 +751,7 @@ func writeAuthError(w http.ResponseWriter, realm string, err error) bool {
 // already a string, and copying it costs an allocation per segment.
 func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
