@@ -115,9 +115,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if c.demo {
 		log.Warn("INSECURE tutorial demo mode: HS256 key \"secret\", raw tokens accepted, exp not required; set JWT_SECRET (32+ bytes) or -key for real use")
 	}
+	routes, err := newServer(mw, newStore())
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              c.addr,
-		Handler:           logRequests(log, newServer(mw, newStore())),
+		Handler:           logRequests(log, routes),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,

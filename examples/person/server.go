@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"net/http"
 	"strconv"
 	"sync"
@@ -14,8 +14,8 @@ import (
 // record is a stored person with its owner (the sub of the token that
 // created it).
 type record struct {
-	ID     string          `json:"id"`
-	Owner  string          `json:"owner"`
+	ID     string         `json:"id"`
+	Owner  string         `json:"owner"`
 	Person jwtauth.Person `json:"person"`
 }
 
@@ -28,41 +28,61 @@ type store struct {
 
 func newStore() *store { return &store{persons: make(map[string]record)} }
 
-// newServer returns the routes. Every protected route authenticates (and
-// checks scopes) before its body is read.
-func newServer(mw *jwtauth.Middleware, st *store) http.Handler {
-	read := func(h http.HandlerFunc) http.Handler {
-		return mw.Handler(mw.Require(jwtauth.Scopes("persons:read"))(h))
+var errNotFound = &jwtauth.HTTPError{Status: http.StatusNotFound, Detail: "Not Found"}
+
+// newServer returns the routes. Every protected route authenticates and
+// checks its scope, and PUT and DELETE check ownership, before any body is
+// read.
+func newServer(mw *jwtauth.Middleware, st *store) (http.Handler, error) {
+	read := mw.Require(jwtauth.Scopes("persons:read"))
+	write := mw.Require(jwtauth.Scopes("persons:write"))
+
+	tutorial, err := jwtauth.Handle(func(ctx context.Context, p jwtauth.Person) (tutorialReply, error) {
+		claims, _ := jwtauth.ClaimsFrom[*jwt.MapClaims](ctx)
+		return tutorialReply{Person: p, Claims: claims}, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	write := func(h http.HandlerFunc) http.Handler {
-		return mw.Handler(mw.Require(jwtauth.Scopes("persons:write"))(h))
+	create, err := jwtauth.Handle(st.create)
+	if err != nil {
+		return nil, err
 	}
+	get, err := jwtauth.Handle(st.get)
+	if err != nil {
+		return nil, err
+	}
+	update, err := jwtauth.Handle(st.update)
+	if err != nil {
+		return nil, err
+	}
+	del, err := jwtauth.Handle(st.delete)
+	if err != nil {
+		return nil, err
+	}
+
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
-	mux.Handle("POST /{$}", mw.Handler(http.HandlerFunc(tutorial)))
-	mux.Handle("POST /persons", write(st.create))
-	mux.Handle("GET /persons/{id}", read(st.get))
-	mux.Handle("PUT /persons/{id}", write(st.update))
-	mux.Handle("DELETE /persons/{id}", write(st.delete))
-	return mux
+	mux.Handle("POST /{$}", mw.Handler(tutorial))
+	mux.Handle("POST /persons", mw.Handler(write(create)))
+	mux.Handle("GET /persons/{id}", mw.Handler(read(get)))
+	mux.Handle("PUT /persons/{id}", mw.Handler(write(st.owned(update))))
+	mux.Handle("DELETE /persons/{id}", mw.Handler(write(st.owned(del))))
+	return mux, nil
 }
 
-// tutorial is the FastAPI tutorial's POST /: the person as sent, and the
+// tutorialReply is the FastAPI tutorial's answer: the person as sent and the
 // token's claims.
-func tutorial(w http.ResponseWriter, r *http.Request) {
-	p, err := jwtauth.Decode[jwtauth.Person](r)
-	if err != nil {
-		jwtauth.WriteError(w, r, err)
-		return
-	}
-	claims, _ := jwtauth.ClaimsFrom[*jwt.MapClaims](r.Context())
-	writeJSON(w, http.StatusOK, map[string]any{"person": p, "claims": claims})
+type tutorialReply struct {
+	Person jwtauth.Person `json:"person"`
+	Claims *jwt.MapClaims `json:"claims"`
 }
 
-func subject(r *http.Request) string {
-	c, ok := jwtauth.ClaimsFrom[*jwt.MapClaims](r.Context())
+func subject(ctx context.Context) string {
+	c, ok := jwtauth.ClaimsFrom[*jwt.MapClaims](ctx)
 	if !ok {
 		return ""
 	}
@@ -70,85 +90,75 @@ func subject(r *http.Request) string {
 	return sub
 }
 
-func (s *store) create(w http.ResponseWriter, r *http.Request) {
-	p, err := jwtauth.Decode[jwtauth.Person](r)
-	if err != nil {
-		jwtauth.WriteError(w, r, err)
-		return
-	}
+func (s *store) create(ctx context.Context, p jwtauth.Person) (jwtauth.Response[record], error) {
 	s.mu.Lock()
 	s.next++
-	rec := record{ID: strconv.Itoa(s.next), Owner: subject(r), Person: p}
+	rec := record{ID: strconv.Itoa(s.next), Owner: subject(ctx), Person: p}
 	s.persons[rec.ID] = rec
 	s.mu.Unlock()
-	w.Header().Set("Location", "/persons/"+rec.ID)
-	writeJSON(w, http.StatusCreated, rec)
+	return jwtauth.Response[record]{
+		Status: http.StatusCreated,
+		Header: http.Header{"Location": {"/persons/" + rec.ID}},
+		Body:   rec,
+	}, nil
 }
 
-func (s *store) get(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	rec, ok := s.persons[r.PathValue("id")]
-	s.mu.Unlock()
-	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
-		return
-	}
-	writeJSON(w, http.StatusOK, rec)
-}
-
-// mayModify reports whether the request's token may change rec: its owner,
-// or a token whose roles claim contains admin.
-func mayModify(r *http.Request, rec record) bool {
-	return subject(r) == rec.Owner && rec.Owner != "" || jwtauth.HasRole(r.Context(), "roles", "admin")
-}
-
-func (s *store) update(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	s.mu.Lock()
-	rec, ok := s.persons[id]
-	s.mu.Unlock()
-	switch {
-	case !ok:
-		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
-		return
-	case !mayModify(r, rec):
-		jwtauth.WriteError(w, r, jwtauth.ErrInsufficientScope)
-		return
-	}
-	p, err := jwtauth.Decode[jwtauth.Person](r)
-	if err != nil {
-		jwtauth.WriteError(w, r, err)
-		return
-	}
+func (s *store) lookup(id string) (record, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, still := s.persons[id]; !still {
-		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
-		return
+	rec, ok := s.persons[id]
+	return rec, ok
+}
+
+func (s *store) get(ctx context.Context, _ jwtauth.NoBody) (record, error) {
+	r, _ := jwtauth.Request(ctx)
+	rec, ok := s.lookup(r.PathValue("id"))
+	if !ok {
+		return record{}, errNotFound
+	}
+	return rec, nil
+}
+
+// owned lets a request through to next only if the person exists (else
+// 404) and the token may modify it: its owner, or a token whose roles claim
+// contains admin (else 403). It runs before next reads the body.
+func (s *store) owned(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec, ok := s.lookup(r.PathValue("id"))
+		switch {
+		case !ok:
+			jwtauth.WriteError(w, r, errNotFound)
+		case rec.Owner != "" && subject(r.Context()) == rec.Owner,
+			jwtauth.HasRole(r.Context(), "roles", "admin"):
+			next.ServeHTTP(w, r)
+		default:
+			jwtauth.WriteError(w, r, jwtauth.ErrInsufficientScope)
+		}
+	})
+}
+
+func (s *store) update(ctx context.Context, p jwtauth.Person) (record, error) {
+	r, _ := jwtauth.Request(ctx)
+	id := r.PathValue("id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.persons[id]
+	if !ok { // deleted since owned looked
+		return record{}, errNotFound
 	}
 	rec.Person = p
 	s.persons[id] = rec
-	writeJSON(w, http.StatusOK, rec)
+	return rec, nil
 }
 
-func (s *store) delete(w http.ResponseWriter, r *http.Request) {
+func (s *store) delete(ctx context.Context, _ jwtauth.NoBody) (jwtauth.Response[struct{}], error) {
+	r, _ := jwtauth.Request(ctx)
 	id := r.PathValue("id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.persons[id]
-	switch {
-	case !ok:
-		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
-	case !mayModify(r, rec):
-		jwtauth.WriteError(w, r, jwtauth.ErrInsufficientScope)
-	default:
-		delete(s.persons, id)
-		w.WriteHeader(http.StatusNoContent)
+	if _, ok := s.persons[id]; !ok {
+		return jwtauth.Response[struct{}]{}, errNotFound
 	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	delete(s.persons, id)
+	return jwtauth.Response[struct{}]{Status: http.StatusNoContent}, nil
 }
