@@ -2,7 +2,6 @@ package jwtauth
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"sync"
 
@@ -87,11 +86,7 @@ func (m *Middleware) copyClaims(claims jwt.Claims, payload []byte) (jwt.Claims, 
 		c.IssuedAt = cloneDate(rc.IssuedAt)
 		return &c, nil
 	}
-	fresh := m.cfg.claims.new()
-	if err := json.Unmarshal(payload, fresh); err != nil {
-		return nil, err
-	}
-	return fresh, nil
+	return m.cfg.claims.decode(payload)
 }
 
 // pristine returns the claims value a cache entry keeps: a private copy of

@@ -481,7 +481,7 @@ func (m *Middleware) verifyFull(ctx context.Context, tok string, dot1, dot2 int)
 	if err != nil {
 		return fail(err)
 	}
-	if err := key.method.Verify(tok[:dot2], sig, key.key); err != nil {
+	if err := key.verify(tok[:dot2], sig); err != nil {
 		return fail(invalid(jwt.ErrTokenSignatureInvalid, err))
 	}
 
@@ -490,9 +490,9 @@ func (m *Middleware) verifyFull(ctx context.Context, tok string, dot1, dot2 int)
 			return fail(err)
 		}
 	}
-	claims := m.cfg.claims.new()
-	if err := json.Unmarshal(payload, claims); err != nil {
-		return fail(errClaimsDecode)
+	claims, err := m.cfg.claims.decode(payload)
+	if err != nil {
+		return fail(err)
 	}
 	p = &principal{m: m, token: tok, claims: claims, payload: payload}
 	if v.tokenKeys != nil {

@@ -2,6 +2,7 @@ package jwtauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -301,9 +302,10 @@ func WithClaims[C any, P interface {
 
 // claimsType describes the claims type a middleware decodes into.
 type claimsType struct {
-	new   func() jwt.Claims
-	names []string // JSON names encoding/json would match (top level)
-	typ   reflect.Type
+	new    func() jwt.Claims
+	decode func(payload []byte) (jwt.Claims, error) // checked claims JSON to a fresh value
+	names  []string                                 // JSON names encoding/json would match (top level)
+	typ    reflect.Type
 }
 
 func claimsTypeOf[C any, P interface {
@@ -316,11 +318,22 @@ func claimsTypeOf[C any, P interface {
 	if t.Kind() == reflect.Struct {
 		names = appendJSONNames(names, t, 0)
 	}
-	return claimsType{
+	ct := claimsType{
 		new:   func() jwt.Claims { return P(new(C)) },
 		names: names,
 		typ:   t,
 	}
+	ct.decode = func(payload []byte) (jwt.Claims, error) {
+		c := ct.new()
+		if err := json.Unmarshal(payload, c); err != nil {
+			return nil, errClaimsDecode
+		}
+		return c, nil
+	}
+	if t == reflect.TypeFor[jwt.RegisteredClaims]() {
+		ct.decode = decodeRegistered
+	}
+	return ct
 }
 
 // appendJSONNames appends the top-level JSON member names encoding/json maps
