@@ -47,21 +47,21 @@ import (
 // them, and golang-jwt's own error where there is one, so errors.Is works for
 // both (for example errors.Is(err, jwt.ErrTokenExpired)).
 var (
-	// ErrMissingToken: the request carries no token (401, no error code).
+	// ErrMissingToken means the request carries no token (401, no error code).
 	ErrMissingToken = errors.New("jwtauth: no token in request")
-	// ErrMalformedRequest: the credentials are malformed, such as two
+	// ErrMalformedRequest means the credentials are malformed, such as two
 	// Authorization headers or "Bearer" with no token (400 invalid_request).
 	ErrMalformedRequest = errors.New("jwtauth: malformed authorization request")
-	// ErrInvalidToken: the token is present but not acceptable, for any
+	// ErrInvalidToken means the token is present but not acceptable, for any
 	// reason (401 invalid_token).
 	ErrInvalidToken = errors.New("jwtauth: invalid token")
-	// ErrInsufficientScope: the token is valid but lacks a required scope,
+	// ErrInsufficientScope means the token is valid but lacks a required scope,
 	// role or permission (403 insufficient_scope).
 	ErrInsufficientScope = errors.New("jwtauth: insufficient scope")
-	// ErrKeysUnavailable: no verification keys can be had right now, for
+	// ErrKeysUnavailable means no verification keys can be had right now, for
 	// example a JWKS endpoint never answered (503 with Retry-After).
 	ErrKeysUnavailable = errors.New("jwtauth: verification keys unavailable")
-	// ErrRevoked: the revocation check of [WithRevocationCheck] refused the
+	// ErrRevoked means the revocation check of [WithRevocationCheck] refused the
 	// token. It is always wrapped together with [ErrInvalidToken].
 	ErrRevoked = errors.New("jwtauth: token revoked")
 )

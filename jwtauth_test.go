@@ -399,8 +399,6 @@ func TestVerification(t *testing.T) {
 	valid := hs(good)
 	parts := strings.Split(valid, ".")
 	otherSecret := []byte("ffffffffffffffffffffffffffffffff")
-	attacker := mustRSA(2048)
-	attackerJWK := map[string]any{"kty": "RSA", "n": base64.RawURLEncoding.EncodeToString(attacker.N.Bytes()), "e": "AQAB"}
 
 	tests := []struct {
 		name string
@@ -439,7 +437,6 @@ func TestVerification(t *testing.T) {
 		{"claims swapped", parts[0] + "." + b64(claimsJSON(`"admin":true`)) + "." + parts[2], nil, invalidResult},
 		{"crit header", hsHdr(map[string]any{"crit": []string{"exp"}, "exp": 1}), nil, invalidResult},
 		{"b64 header", hsHdr(map[string]any{"b64": false}), nil, invalidResult},
-		{"embedded jwk ignored", mint(t, jwt.SigningMethodRS256, attacker, good, map[string]any{"jwk": attackerJWK}), []jwtauth.Option{}, invalidResult},
 		{"jku and x5u ignored", hsHdr(map[string]any{"jku": "https://evil.example/jwks", "x5u": "https://evil.example/c"}), nil, okResult},
 		{"duplicate alg in header", rawHS256(secret, `{"alg":"HS256","alg":"none"}`, claimsJSON("")), nil, invalidResult},
 		{"case-variant alg in header", rawHS256(secret, `{"alg":"HS256","ALG":"none"}`, claimsJSON("")), nil, invalidResult},
@@ -537,6 +534,35 @@ func TestAlgorithms(t *testing.T) {
 			}
 			tok := mint(t, tt.method, tt.sign, good, nil)
 			if diff := cmp.Diff(tt.want, do(t, m.Handler, bearer(tok))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestEmbeddedKeysIgnored: a token signed with the attacker's own key and
+// carrying that key (jwk, x5c) or a URL to it (jku, x5u) in its header is
+// verified with the configured key only, and so refused.
+func TestEmbeddedKeysIgnored(t *testing.T) {
+	t.Parallel()
+	attacker := mustRSA(2048)
+	jwk := map[string]any{"kty": "RSA", "n": base64.RawURLEncoding.EncodeToString(attacker.N.Bytes()), "e": "AQAB"}
+	cert := selfSignedPEM(t, attacker)
+	block, _ := pem.Decode(cert)
+	m, err := jwtauth.New(jwtauth.PublicKey("RS256", &rsaKey.PublicKey), jwtauth.WithTimeFunc(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, hdr := range map[string]map[string]any{
+		"jwk": {"jwk": jwk},
+		"x5c": {"x5c": []string{base64.StdEncoding.EncodeToString(block.Bytes)}},
+		"jku": {"jku": "https://evil.example/jwks.json", "kid": "evil"},
+		"x5u": {"x5u": "https://evil.example/cert.pem"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			tok := mint(t, jwt.SigningMethodRS256, attacker, goodClaims(), hdr)
+			if diff := cmp.Diff(invalidResult, do(t, m.Handler, bearer(tok))); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
