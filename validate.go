@@ -766,7 +766,7 @@ func decodeData(data []byte, tr *typeRules, cfg *decodeConfig, v reflect.Value) 
 		return &ValidationError{Errors: []FieldError{missing([]any{"body"})}}
 	}
 	d := decoder{data: data, ignoreUnknown: cfg.ignoreUnknown}
-	var pathBuf [16]pathElem
+	var pathBuf [8]pathElem
 	d.path = pathBuf[:0]
 	d.value(i, tr, nil, v)
 	if len(d.errs) > 0 {
