@@ -30,6 +30,7 @@ import (
 //     [DefaultMaxDepth] deep unless [WithMaxDepth] says otherwise.
 //   - Strict types (pydantic's strict mode): no coercion, so "25" is not a
 //     number and "true" is not a boolean; null is accepted only by pointers,
+//     slices and maps (nil, as json.Marshal writes them) unless required,
 //     interfaces, json.RawMessage and json.Unmarshaler types.
 //   - Errors are pydantic v2's types and messages, in pydantic's order
 //     (fields in declaration order, then unknown keys), without "input": a
@@ -584,7 +585,8 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 // json.RawMessage (kept as is) and types whose pointer implements
 // json.Unmarshaler (given the raw value, null included) or
 // encoding.TextUnmarshaler (given a string). Types are strict: no coercion
-// from strings, and null only where listed above.
+// from strings; null gives nil for pointers, slices, maps and any (but not
+// for a required field) and is a type error for every other type.
 //
 // Validation rules come from `validate:"..."` tags, comma-separated:
 //
@@ -764,7 +766,7 @@ func decodeData(data []byte, tr *typeRules, cfg *decodeConfig, v reflect.Value) 
 		return &ValidationError{Errors: []FieldError{missing([]any{"body"})}}
 	}
 	d := decoder{data: data, ignoreUnknown: cfg.ignoreUnknown}
-	var pathBuf [16]pathElem
+	var pathBuf [8]pathElem
 	d.path = pathBuf[:0]
 	d.value(i, tr, nil, v)
 	if len(d.errs) > 0 {
@@ -947,6 +949,13 @@ func (d *decoder) value(i int, t *typeRules, ru *rules, v reflect.Value) int {
 			v.SetZero()
 			return i + 4
 		case kAny:
+			v.SetZero()
+			return i + 4
+		case kSlice, kMap, kBytes:
+			// A nil slice or map is what json.Marshal writes as null.
+			if ru != nil && ru.Required {
+				d.typeError(i, t)
+			}
 			v.SetZero()
 			return i + 4
 		case kRaw:
@@ -1135,7 +1144,7 @@ func (d *decoder) integer(lit []byte, t *typeRules, ru *rules, v reflect.Value) 
 			plain = false
 			break
 		}
-		if mag > (math.MaxUint64-9)/10 {
+		if mag > math.MaxUint64/10 || (mag == math.MaxUint64/10 && uint64(c-'0') > math.MaxUint64%10) {
 			overflow = true
 		}
 		mag = mag*10 + uint64(c-'0')

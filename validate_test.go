@@ -1,0 +1,719 @@
+package jwtauth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const tutorialBody = `{"name":"Foo","gender":"male","age":25.5,"checked":false}`
+
+// reply is what a handler answers with, and what the tests expect back.
+type reply struct {
+	status int
+	ctype  string
+	body   string
+}
+
+// personHandler echoes the decoded Person.
+func personHandler(t *testing.T, opts ...DecodeOption) http.Handler {
+	t.Helper()
+	h, err := Handle(func(_ context.Context, p Person) (Person, error) { return p, nil }, opts...)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	return h
+}
+
+// serve sends body with the given headers through h and returns the reply.
+func serve(t *testing.T, h http.Handler, body io.Reader, length int64, hdr map[string]string) reply {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/person", body)
+	r.ContentLength = length
+	for k, v := range hdr {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return reply{w.Code, w.Header().Get("Content-Type"), strings.TrimSpace(w.Body.String())}
+}
+
+// chunked hides the length of its reader (no Content-Length, like a chunked
+// body).
+type chunked struct{ r io.Reader }
+
+func (c chunked) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func TestHandlePersonGolden(t *testing.T) {
+	t.Parallel()
+	jsonCT := map[string]string{"Content-Type": "application/json"}
+	deep := `{"name":` + strings.Repeat("[", 32) + strings.Repeat("]", 32) + `}`
+	big := `{"name":"` + strings.Repeat("a", DefaultMaxBodyBytes) + `","gender":"m","age":1,"checked":true}`
+	tests := []struct {
+		name   string
+		body   string
+		hdr    map[string]string // nil: application/json
+		length int64             // 0: len(body); -1: unknown (chunked)
+		want   reply
+	}{
+		{name: "tutorial body", body: tutorialBody,
+			want: reply{200, "application/json", `{"name":"Foo","gender":"male","age":25.5,"checked":false}`}},
+		{name: "zero values are values", body: `{"name":"","gender":"","age":0,"checked":false}`,
+			want: reply{200, "application/json", `{"name":"","gender":"","age":0,"checked":false}`}},
+		{name: "missing fields and age x", body: `{"name":"Foo","age":"x"}`,
+			want: reply{422, "application/json", `{"detail":[` +
+				`{"type":"missing","loc":["body","gender"],"msg":"Field required"},` +
+				`{"type":"float_parsing","loc":["body","age"],"msg":"Input should be a valid number, unable to parse string as a number"},` +
+				`{"type":"missing","loc":["body","checked"],"msg":"Field required"}]}`}},
+		{name: "empty object", body: `{}`,
+			want: reply{422, "application/json", `{"detail":[` +
+				`{"type":"missing","loc":["body","name"],"msg":"Field required"},` +
+				`{"type":"missing","loc":["body","gender"],"msg":"Field required"},` +
+				`{"type":"missing","loc":["body","age"],"msg":"Field required"},` +
+				`{"type":"missing","loc":["body","checked"],"msg":"Field required"}]}`}},
+		{name: "wrong types", body: `{"checked":"true","age":"25","gender":null,"name":1}`,
+			want: reply{422, "application/json", `{"detail":[` +
+				`{"type":"string_type","loc":["body","name"],"msg":"Input should be a valid string"},` +
+				`{"type":"string_type","loc":["body","gender"],"msg":"Input should be a valid string"},` +
+				`{"type":"float_type","loc":["body","age"],"msg":"Input should be a valid number"},` +
+				`{"type":"bool_type","loc":["body","checked"],"msg":"Input should be a valid boolean"}]}`}},
+		{name: "age out of range", body: `{"name":"Foo","gender":"male","age":-1,"checked":true}`,
+			want: reply{422, "application/json", `{"detail":[{"type":"greater_than_equal","loc":["body","age"],"msg":"Input should be greater than or equal to 0","ctx":{"ge":0}}]}`}},
+		{name: "age 1e400", body: `{"name":"Foo","gender":"male","age":1e400,"checked":true}`,
+			want: reply{422, "application/json", `{"detail":[{"type":"finite_number","loc":["body","age"],"msg":"Input should be a finite number"}]}`}},
+		{name: "unknown key", body: `{"name":"Foo","role":"admin","gender":"male","age":25.5,"checked":false}`,
+			want: reply{422, "application/json", `{"detail":[{"type":"extra_forbidden","loc":["body","role"],"msg":"Extra inputs are not permitted"}]}`}},
+		{name: "unknown key ignored", body: `{"name":"Foo","role":"admin","gender":"male","age":25.5,"checked":false}`,
+			hdr:  map[string]string{"Content-Type": "application/json", "X-Opts": "ignore"},
+			want: reply{200, "application/json", `{"name":"Foo","gender":"male","age":25.5,"checked":false}`}},
+		{name: "case-variant key alone", body: `{"NAME":"Foo","gender":"male","age":25.5,"checked":false}`,
+			want: reply{422, "application/json", `{"detail":[` +
+				`{"type":"missing","loc":["body","name"],"msg":"Field required"},` +
+				`{"type":"extra_forbidden","loc":["body","NAME"],"msg":"Extra inputs are not permitted"}]}`}},
+		{name: "case-variant key", body: `{"NAME":"Bar","name":"Foo","gender":"male","age":25.5,"checked":false}`,
+			want: reply{422, "application/json", `{"detail":[{"type":"json_invalid","loc":["body","name"],"msg":"JSON decode error","ctx":{"error":"object keys differ only in case"}}]}`}},
+		{name: "duplicate key", body: `{"name":"Foo","gender":"male","age":25.5,"checked":false,"name":"Bar"}`,
+			want: reply{422, "application/json", `{"detail":[{"type":"json_invalid","loc":["body","name"],"msg":"JSON decode error","ctx":{"error":"duplicate object key"}}]}`}},
+		{name: "duplicate escaped key", body: `{"name":"Foo","na\u006de":"Bar"}`,
+			want: reply{422, "application/json", `{"detail":[{"type":"json_invalid","loc":["body","name"],"msg":"JSON decode error","ctx":{"error":"duplicate object key"}}]}`}},
+		{name: "empty body", body: ``,
+			want: reply{422, "application/json", `{"detail":[{"type":"missing","loc":["body"],"msg":"Field required"}]}`}},
+		{name: "null", body: `null`,
+			want: reply{422, "application/json", `{"detail":[{"type":"missing","loc":["body"],"msg":"Field required"}]}`}},
+		{name: "array", body: `[]`,
+			want: reply{422, "application/json", `{"detail":[{"type":"model_type","loc":["body"],"msg":"Input should be a valid dictionary or instance of Person","ctx":{"class_name":"Person"}}]}`}},
+		{name: "trailing data", body: tutorialBody + ` x`,
+			want: reply{422, "application/json", `{"detail":[{"type":"json_invalid","loc":["body",58],"msg":"JSON decode error","ctx":{"error":"data after the JSON value"}}]}`}},
+		{name: "two objects", body: tutorialBody + `{}`,
+			want: reply{422, "application/json", `{"detail":[{"type":"json_invalid","loc":["body",57],"msg":"JSON decode error","ctx":{"error":"data after the JSON value"}}]}`}},
+		{name: "syntax error", body: `{"name":}`,
+			want: reply{422, "application/json", `{"detail":[{"type":"json_invalid","loc":["body",8],"msg":"JSON decode error","ctx":{"error":"syntax error"}}]}`}},
+		{name: "invalid UTF-8", body: "{\"name\":\"F\xffo\",\"gender\":\"male\",\"age\":25.5,\"checked\":false}",
+			want: reply{422, "application/json", `{"detail":[{"type":"json_invalid","loc":["body",10],"msg":"JSON decode error","ctx":{"error":"invalid UTF-8"}}]}`}},
+		{name: "too deep", body: deep,
+			want: reply{422, "application/json", `{"detail":[{"type":"json_invalid","loc":["body",39],"msg":"JSON decode error","ctx":{"error":"nesting too deep"}}]}`}},
+		{name: "too large declared", body: big,
+			want: reply{413, "application/json", `{"detail":"Request body too large"}`}},
+		{name: "too large chunked", body: big, length: -1,
+			want: reply{413, "application/json", `{"detail":"Request body too large"}`}},
+		{name: "text/plain", body: tutorialBody, hdr: map[string]string{"Content-Type": "text/plain"},
+			want: reply{415, "application/json", `{"detail":"Unsupported media type: use Content-Type: application/json"}`}},
+		{name: "no content type", body: tutorialBody, hdr: map[string]string{},
+			want: reply{415, "application/json", `{"detail":"Unsupported media type: use Content-Type: application/json"}`}},
+		{name: "charset latin1", body: tutorialBody, hdr: map[string]string{"Content-Type": "application/json; charset=latin1"},
+			want: reply{415, "application/json", `{"detail":"Unsupported media type: use Content-Type: application/json"}`}},
+		{name: "json suffix type", body: tutorialBody, hdr: map[string]string{"Content-Type": "application/merge-patch+json"},
+			want: reply{415, "application/json", `{"detail":"Unsupported media type: use Content-Type: application/json"}`}},
+		{name: "gzip", body: tutorialBody, hdr: map[string]string{"Content-Type": "application/json", "Content-Encoding": "gzip"},
+			want: reply{415, "application/json", `{"detail":"Unsupported Content-Encoding: use identity"}`}},
+		{name: "charset utf-8 and case", body: tutorialBody, hdr: map[string]string{"Content-Type": "Application/JSON; Charset=\"UTF-8\"", "Content-Encoding": "identity"},
+			want: reply{200, "application/json", `{"name":"Foo","gender":"male","age":25.5,"checked":false}`}},
+	}
+	plain, ignoring := personHandler(t), personHandler(t, WithIgnoreUnknownFields())
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			hdr := tc.hdr
+			if hdr == nil {
+				hdr = jsonCT
+			}
+			h := plain
+			if hdr["X-Opts"] == "ignore" {
+				h = ignoring
+			}
+			var body io.Reader = strings.NewReader(tc.body)
+			length := int64(len(tc.body))
+			if tc.length < 0 {
+				body, length = chunked{body}, -1
+			}
+			got := serve(t, h, body, length, hdr)
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(reply{})); diff != "" {
+				t.Errorf("reply mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+func TestDecodeTooLargeReadsNothingOrLittle(t *testing.T) {
+	t.Parallel()
+	body := bytes.Repeat([]byte(" "), 3000)
+	tests := []struct {
+		name     string
+		length   int64
+		wantRead int
+	}{
+		{name: "declared", length: 3000, wantRead: 0},
+		{name: "chunked", length: -1, wantRead: 1001},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cr := &countingReader{r: bytes.NewReader(body)}
+			r := httptest.NewRequest(http.MethodPost, "/", io.NopCloser(cr))
+			r.ContentLength = tc.length
+			r.Header.Set("Content-Type", "application/json")
+			_, err := Decode[Person](r, WithMaxBodyBytes(1000))
+			if !errors.Is(err, ErrBodyTooLarge) {
+				t.Fatalf("Decode error = %v, want ErrBodyTooLarge", err)
+			}
+			var re *RequestError
+			if !errors.As(err, &re) || re.Status != http.StatusRequestEntityTooLarge {
+				t.Errorf("Decode error %#v, want *RequestError with 413", err)
+			}
+			if cr.n > tc.wantRead+4096 || (tc.wantRead == 0 && cr.n != 0) {
+				t.Errorf("read %d bytes, want about %d", cr.n, tc.wantRead)
+			}
+		})
+	}
+}
+
+// Nested types for paths and rules.
+type item struct {
+	SKU   string  `json:"sku" validate:"required,minlen=3,maxlen=5"`
+	Price float64 `json:"price" validate:"required,min=0"`
+	Qty   int8    `json:"qty,omitempty" validate:"min=1"`
+}
+
+type order struct {
+	ID       uint32            `json:"id" validate:"required"`
+	Items    []item            `json:"items" validate:"required,minlen=1"`
+	Stock    map[string]item   `json:"stock"`
+	Kind     string            `json:"kind,omitempty" validate:"oneof=a b c"`
+	Level    int               `json:"level,omitempty" validate:"oneof=1 2"`
+	Note     *string           `json:"note"`
+	Must     *string           `json:"must" validate:"required"`
+	Raw      json.RawMessage   `json:"raw"`
+	Any      any               `json:"any"`
+	Blob     []byte            `json:"blob"`
+	Ignored  string            `json:"-"`
+	Labels   map[string]string `json:"labels" validate:"maxlen=1"`
+	Embedded                   // promoted fields
+}
+
+type Embedded struct {
+	Extra string `json:"extra"`
+}
+
+func TestDecodeBytesNested(t *testing.T) {
+	t.Parallel()
+	note, must := "n", "m"
+	tests := []struct {
+		name    string
+		in      string
+		want    order
+		wantErr []FieldError
+	}{
+		{
+			name: "valid",
+			in: `{"id":7,"items":[{"sku":"abc","price":0,"qty":2}],"stock":{"x":{"sku":"xyz","price":1.5}},` +
+				`"kind":"b","level":2,"note":"n","must":"m","raw":{"a": [1]},"any":[1,"x"],"blob":"AQI=","labels":{"k":"v"},"extra":"e"}`,
+			want: order{ID: 7, Items: []item{{"abc", 0, 2}}, Stock: map[string]item{"x": {"xyz", 1.5, 0}},
+				Kind: "b", Level: 2, Note: &note, Must: &must, Raw: json.RawMessage(`{"a": [1]}`), Any: []any{1.0, "x"},
+				Blob: []byte{1, 2}, Labels: map[string]string{"k": "v"}, Embedded: Embedded{Extra: "e"}},
+		},
+		{
+			name: "every error at once",
+			in: `{"id":-1,"items":[{"sku":"ab","price":-1,"qty":0},{"sku":"abcdef","qty":1.5},{"price":"x","sku":"abc","qty":300}],` +
+				`"stock":{"k\"1":{"sku":1,"price":1}},"kind":"d","level":3,"must":null,"blob":"!","labels":{"a":"1","b":2}}`,
+			wantErr: []FieldError{
+				{Type: "greater_than_equal", Loc: []any{"body", "id"}, Msg: "Input should be greater than or equal to 0", Ctx: map[string]any{"ge": 0}},
+				{Type: "string_too_short", Loc: []any{"body", "items", 0, "sku"}, Msg: "String should have at least 3 characters", Ctx: map[string]any{"min_length": 3}},
+				{Type: "greater_than_equal", Loc: []any{"body", "items", 0, "price"}, Msg: "Input should be greater than or equal to 0", Ctx: map[string]any{"ge": 0.0}},
+				{Type: "greater_than_equal", Loc: []any{"body", "items", 0, "qty"}, Msg: "Input should be greater than or equal to 1", Ctx: map[string]any{"ge": 1.0}},
+				{Type: "string_too_long", Loc: []any{"body", "items", 1, "sku"}, Msg: "String should have at most 5 characters", Ctx: map[string]any{"max_length": 5}},
+				{Type: "missing", Loc: []any{"body", "items", 1, "price"}, Msg: "Field required"},
+				{Type: "int_from_float", Loc: []any{"body", "items", 1, "qty"}, Msg: "Input should be a valid integer, got a number with a fractional part"},
+				{Type: "float_parsing", Loc: []any{"body", "items", 2, "price"}, Msg: "Input should be a valid number, unable to parse string as a number"},
+				{Type: "less_than_equal", Loc: []any{"body", "items", 2, "qty"}, Msg: "Input should be less than or equal to 127", Ctx: map[string]any{"le": int64(127)}},
+				{Type: "string_type", Loc: []any{"body", "stock", `k"1`, "sku"}, Msg: "Input should be a valid string"},
+				{Type: "literal_error", Loc: []any{"body", "kind"}, Msg: "Input should be 'a', 'b' or 'c'", Ctx: map[string]any{"expected": "'a', 'b' or 'c'"}},
+				{Type: "literal_error", Loc: []any{"body", "level"}, Msg: "Input should be 1 or 2", Ctx: map[string]any{"expected": "1 or 2"}},
+				{Type: "string_type", Loc: []any{"body", "must"}, Msg: "Input should be a valid string"},
+				{Type: "bytes_invalid_encoding", Loc: []any{"body", "blob"}, Msg: "Data should be valid base64"},
+				{Type: "string_type", Loc: []any{"body", "labels", "b"}, Msg: "Input should be a valid string"},
+				{Type: "too_long", Loc: []any{"body", "labels"}, Msg: "Dictionary should have at most 1 item after validation, not 2",
+					Ctx: map[string]any{"field_type": "Dictionary", "max_length": 1, "actual_length": 2}},
+			},
+		},
+		{
+			name: "wrong container types",
+			in:   `{"id":1,"items":{},"stock":[],"must":"m","labels":"x"}`,
+			wantErr: []FieldError{
+				{Type: "list_type", Loc: []any{"body", "items"}, Msg: "Input should be a valid list"},
+				{Type: "dict_type", Loc: []any{"body", "stock"}, Msg: "Input should be a valid dictionary"},
+				{Type: "dict_type", Loc: []any{"body", "labels"}, Msg: "Input should be a valid dictionary"},
+			},
+		},
+		{
+			name: "empty list too short",
+			in:   `{"id":1,"items":[],"must":"m"}`,
+			wantErr: []FieldError{
+				{Type: "too_short", Loc: []any{"body", "items"}, Msg: "List should have at least 1 item after validation, not 0",
+					Ctx: map[string]any{"field_type": "List", "min_length": 1, "actual_length": 0}},
+			},
+		},
+		{
+			name: "duplicate map key",
+			in:   `{"id":1,"items":[{"sku":"abc","price":1}],"must":"m","stock":{"a":{},"a":{}}}`,
+			wantErr: []FieldError{
+				{Type: "json_invalid", Loc: []any{"body", "stock", "a"}, Msg: "JSON decode error", Ctx: map[string]any{"error": "duplicate object key"}},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := DecodeBytes[order]([]byte(tc.in))
+			var gotErr []FieldError
+			if err != nil {
+				var ve *ValidationError
+				if !errors.As(err, &ve) {
+					t.Fatalf("DecodeBytes error %T %v, want *ValidationError", err, err)
+				}
+				gotErr = ve.Errors
+			}
+			if diff := cmp.Diff(tc.wantErr, gotErr); diff != "" {
+				t.Errorf("errors mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("value mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+type ints struct {
+	I   int    `json:"i"`
+	I8  int8   `json:"i8"`
+	U   uint   `json:"u"`
+	U8  uint8s `json:"u8"`
+	I64 int64  `json:"i64"`
+}
+
+type uint8s uint8
+
+func TestDecodeIntegers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		want    ints
+		wantErr []FieldError
+	}{
+		{name: "exact", in: `{"i":-5,"i8":-128,"u":18446744073709551615,"u8":255,"i64":-9223372036854775808}`,
+			want: ints{I: -5, I8: -128, U: 1<<64 - 1, U8: 255, I64: -1 << 63}},
+		{name: "integral floats", in: `{"i":1e2,"i8":-0.0,"u":25.0}`, want: ints{I: 100, U: 25}},
+		{name: "out of range", in: `{"i8":-129,"u":-1,"u8":256,"i64":9223372036854775808,"i":1e30}`,
+			wantErr: []FieldError{
+				{Type: "less_than_equal", Loc: []any{"body", "i"}, Msg: "Input should be less than or equal to 9223372036854775807", Ctx: map[string]any{"le": int64(9223372036854775807)}},
+				{Type: "greater_than_equal", Loc: []any{"body", "i8"}, Msg: "Input should be greater than or equal to -128", Ctx: map[string]any{"ge": int64(-128)}},
+				{Type: "greater_than_equal", Loc: []any{"body", "u"}, Msg: "Input should be greater than or equal to 0", Ctx: map[string]any{"ge": 0}},
+				{Type: "less_than_equal", Loc: []any{"body", "u8"}, Msg: "Input should be less than or equal to 255", Ctx: map[string]any{"le": uint64(255)}},
+				{Type: "less_than_equal", Loc: []any{"body", "i64"}, Msg: "Input should be less than or equal to 9223372036854775807", Ctx: map[string]any{"le": int64(9223372036854775807)}},
+			}},
+		{name: "not integers", in: `{"i":"x","i8":"5","u":true,"u8":0.5}`,
+			wantErr: []FieldError{
+				{Type: "int_parsing", Loc: []any{"body", "i"}, Msg: "Input should be a valid integer, unable to parse string as an integer"},
+				{Type: "int_type", Loc: []any{"body", "i8"}, Msg: "Input should be a valid integer"},
+				{Type: "int_type", Loc: []any{"body", "u"}, Msg: "Input should be a valid integer"},
+				{Type: "int_from_float", Loc: []any{"body", "u8"}, Msg: "Input should be a valid integer, got a number with a fractional part"},
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := DecodeBytes[ints]([]byte(tc.in))
+			var gotErr []FieldError
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				gotErr = ve.Errors
+			} else if err != nil {
+				t.Fatalf("DecodeBytes: %v", err)
+			}
+			if diff := cmp.Diff(tc.wantErr, gotErr); diff != "" {
+				t.Errorf("errors mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("value mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// span validates itself: Start <= End, naming the field.
+type span struct {
+	Start int `json:"start" validate:"required"`
+	End   int `json:"end" validate:"required"`
+}
+
+func (s *span) Validate() error {
+	if s.Start > s.End {
+		return &ValidationError{Errors: []FieldError{{Type: "value_error", Loc: []any{"end"}, Msg: "Value error, end before start"}}}
+	}
+	return nil
+}
+
+type spans struct {
+	Spans []span `json:"spans"`
+	Named named  `json:"named"`
+}
+
+type named struct {
+	N string `json:"n"`
+}
+
+func (n named) Validate() error {
+	if n.N == "bad" {
+		return errors.New("n must not be bad")
+	}
+	return nil
+}
+
+func TestDecodeValidateMethod(t *testing.T) {
+	t.Parallel()
+	_, err := DecodeBytes[spans]([]byte(`{"spans":[{"start":1,"end":2},{"start":3,"end":2},{"start":"x","end":1}],"named":{"n":"bad"}}`))
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("DecodeBytes error %v, want *ValidationError", err)
+	}
+	want := []FieldError{
+		{Type: "value_error", Loc: []any{"body", "spans", 1, "end"}, Msg: "Value error, end before start"},
+		{Type: "int_parsing", Loc: []any{"body", "spans", 2, "start"}, Msg: "Input should be a valid integer, unable to parse string as an integer"},
+		{Type: "value_error", Loc: []any{"body", "named"}, Msg: "Value error, n must not be bad", Ctx: map[string]any{"error": "n must not be bad"}},
+	}
+	if diff := cmp.Diff(want, ve.Errors); diff != "" {
+		t.Errorf("errors mismatch (-want +got):\n%s", diff)
+	}
+}
+
+type (
+	badRule struct {
+		A int `validate:"requird"`
+	}
+	minOnString struct {
+		A string `validate:"min=1"`
+	}
+	badMin struct {
+		A int `validate:"min=x"`
+	}
+	minOverMax struct {
+		A int `validate:"min=5,max=1"`
+	}
+	twice struct {
+		A int `validate:"min=1,min=2"`
+	}
+	stringOpt struct {
+		A int `json:"a,string"`
+	}
+	sameName struct {
+		A int `json:"B"`
+		B int
+	}
+	chanField struct{ C chan int }
+	intKeys   struct{ M map[int]int }
+)
+
+func TestTagErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		decode func() error
+		want   string
+	}{
+		{"unknown rule", func() error { _, err := DecodeBytes[badRule](nil); return err }, `jwtauth: jwtauth.badRule.A: unknown validate rule "requird"`},
+		{"min on string", func() error { _, err := DecodeBytes[minOnString](nil); return err }, `jwtauth: jwtauth.minOnString.A: validate "min=1": min and max are for numbers; use minlen and maxlen for strings, slices and maps`},
+		{"bad number", func() error { _, err := DecodeBytes[badMin](nil); return err }, `jwtauth: jwtauth.badMin.A: validate "min=x": not a finite number`},
+		{"min over max", func() error { _, err := DecodeBytes[minOverMax](nil); return err }, `jwtauth: jwtauth.minOverMax.A: validate: min is greater than max`},
+		{"rule twice", func() error { _, err := DecodeBytes[twice](nil); return err }, `jwtauth: jwtauth.twice.A: validate rule "min" given twice`},
+		{"string option", func() error { _, err := DecodeBytes[stringOpt](nil); return err }, `jwtauth: jwtauth.stringOpt.A: json tag option "string" is not supported`},
+		{"same JSON name", func() error { _, err := DecodeBytes[sameName](nil); return err }, `jwtauth: jwtauth.sameName.B: JSON name "B" is also used by field A`},
+		{"channel", func() error { _, err := DecodeBytes[chanField](nil); return err }, `jwtauth: cannot decode into chan int: unsupported kind chan`},
+		{"int keys", func() error { _, err := DecodeBytes[intKeys](nil); return err }, `jwtauth: cannot decode into map[int]int: map keys must be strings`},
+		{"Handle", func() error {
+			_, err := Handle(func(context.Context, badRule) (NoBody, error) { return NoBody{}, nil })
+			return err
+		}, `jwtauth: jwtauth.badRule.A: unknown validate rule "requird"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.decode()
+			var te *TagError
+			if !errors.As(err, &te) {
+				t.Fatalf("error %v, want *TagError", err)
+			}
+			if diff := cmp.Diff(tc.want, err.Error()); diff != "" {
+				t.Errorf("message mismatch (-want +got):\n%s", diff)
+			}
+			if again := tc.decode(); again != err {
+				t.Errorf("second call returned %p, want the cached error %p", again, err)
+			}
+		})
+	}
+}
+
+func TestHandleResponses(t *testing.T) {
+	t.Parallel()
+	created, err := Handle(func(ctx context.Context, p Person) (Response[Person], error) {
+		r, _ := Request(ctx)
+		return Response[Person]{Status: 201, Header: http.Header{"Location": {"/people/" + r.PathValue("group") + "/" + p.Name}}, Body: p}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	del, err := Handle(func(ctx context.Context, _ NoBody) (Response[NoBody], error) {
+		r, _ := Request(ctx)
+		if r.PathValue("id") == "404" {
+			return Response[NoBody]{}, &HTTPError{Status: 404, Detail: "Person not found", Header: http.Header{"X-Reason": {"gone"}}}
+		}
+		if r.PathValue("id") == "500" {
+			return Response[NoBody]{}, errors.New("database password is hunter2")
+		}
+		return Response[NoBody]{Status: 204}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /people/{group}", created)
+	mux.Handle("DELETE /people/{id}", del)
+	tests := []struct {
+		name, method, path, body string
+		want                     reply
+		wantHeader               http.Header
+	}{
+		{"created with location", "POST", "/people/g1", tutorialBody,
+			reply{201, "application/json", tutorialBody}, http.Header{"Location": {"/people/g1/Foo"}, "Content-Type": {"application/json"}}},
+		{"no content", "DELETE", "/people/1", "", reply{204, "application/json", ""}, http.Header{"Content-Type": {"application/json"}}},
+		{"http error", "DELETE", "/people/404", "", reply{404, "application/json", `{"detail":"Person not found"}`},
+			http.Header{"X-Reason": {"gone"}, "Content-Type": {"application/json"}}},
+		{"other error is 500 without details", "DELETE", "/people/500", "", reply{500, "text/plain; charset=utf-8", `{"detail":"Internal Server Error"}`},
+			http.Header{"X-Content-Type-Options": {"nosniff"}, "Content-Type": {"text/plain; charset=utf-8"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			mux.ServeHTTP(w, r)
+			got := reply{w.Code, w.Header().Get("Content-Type"), strings.TrimSpace(w.Body.String())}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(reply{})); diff != "" {
+				t.Errorf("reply mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantHeader, w.Header()); diff != "" {
+				t.Errorf("header mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRequestOutsideHandler(t *testing.T) {
+	t.Parallel()
+	if r, ok := Request(context.Background()); ok || r != nil {
+		t.Errorf("Request(Background) = %v, %v; want nil, false", r, ok)
+	}
+}
+
+func TestValidationErrorMessageBounded(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 500 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"` + strings.Repeat("k", 1000) + strings.Repeat("x", i) + `":1`)
+	}
+	b.WriteString("}")
+	_, err := DecodeBytes[Person]([]byte(b.String()))
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error %v, want *ValidationError", err)
+	}
+	if len(ve.Errors) != MaxFieldErrors {
+		t.Errorf("%d errors, want the cap %d", len(ve.Errors), MaxFieldErrors)
+	}
+	if n := len(err.Error()); n > 1000 {
+		t.Errorf("Error() is %d bytes, want a bounded message", n)
+	}
+	if n := len(ve.Errors[0].Loc[1].(string)); n > maxLocKey+len("…") {
+		t.Errorf("loc key is %d bytes, want at most %d", n, maxLocKey+3)
+	}
+}
+
+func TestConcurrentFirstUse(t *testing.T) {
+	t.Parallel()
+	type fresh struct {
+		A int `json:"a" validate:"required"`
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := DecodeBytes[fresh]([]byte(`{"a":1}`)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func FuzzDecodePerson(f *testing.F) {
+	for _, s := range []string{
+		tutorialBody, `{"name":"Foo","age":"x"}`, `{}`, `null`, `[]`, ``, `{"name":"\u00e9\ud83d\ude00","gender":"","age":0,"checked":true}`,
+		`{"name":"a","gender":"b","age":1e2,"checked":true,"x":1}`, `{"age":-0.0,"name":"<&>","gender":"\u2028","checked":false}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := DecodeBytes[Person](data)
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+				t.Fatalf("error %T %v, want *ValidationError with errors", err, err)
+			}
+			_ = err.Error()
+			return
+		}
+		again, err := json.Marshal(p)
+		if err != nil {
+			t.Fatalf("json.Marshal(%+v): %v", p, err)
+		}
+		p2, err := DecodeBytes[Person](again)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", again, err)
+		}
+		if diff := cmp.Diff(p, p2); diff != "" {
+			t.Errorf("round trip mismatch (-first +second):\n%s", diff)
+		}
+	})
+}
+
+func FuzzDecodeOrder(f *testing.F) {
+	f.Add([]byte(`{"id":7,"items":[{"sku":"abc","price":0,"qty":2}],"stock":{"x":{"sku":"xyz","price":1.5}},"kind":"b","level":2,"must":"m","blob":"AQI=","labels":{"k":"v"},"extra":"e"}`))
+	f.Add([]byte(`{"id":-1,"items":[{"sku":"ab","price":-1,"qty":0}],"stock":{"k\"1":{"sku":1}},"must":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o, err := DecodeBytes[order](data)
+		if err != nil {
+			return
+		}
+		o.Raw, o.Any = nil, nil // kept or re-decoded by encoding/json: not ours to compare
+		again, err := json.Marshal(o)
+		if err != nil {
+			t.Fatalf("json.Marshal: %v", err)
+		}
+		o2, err := DecodeBytes[order](again)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", again, err)
+		}
+		o2.Raw, o2.Any = nil, nil
+		if diff := cmp.Diff(o, o2); diff != "" {
+			t.Errorf("round trip mismatch (-first +second):\n%s", diff)
+		}
+	})
+}
+
+// BenchmarkDecodePerson compares Decode from bytes (decode + validate) with
+// json.Unmarshal into the same struct (no presence or rule checks).
+func BenchmarkDecodePerson(b *testing.B) {
+	body := []byte(tutorialBody)
+	b.Run("impl=jsonUnmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var p Person
+			if err := json.Unmarshal(body, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=jwtauth", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := DecodeBytes[Person](body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkHandlePerson serves the tutorial body through one shared handler
+// from parallel goroutines, next to a handler without decoding.
+func BenchmarkHandlePerson(b *testing.B) {
+	body := []byte(tutorialBody)
+	typed, err := Handle(func(_ context.Context, p Person) (NoBody, error) { return NoBody{}, nil })
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		h    http.Handler
+	}{
+		{"impl=none", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte("{}"))
+		})},
+		{"impl=jwtauth", typed},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				rd := bytes.NewReader(body)
+				r := httptest.NewRequest(http.MethodPost, "/", rd)
+				r.Header.Set("Content-Type", "application/json")
+				w := httptest.NewRecorder()
+				for pb.Next() {
+					rd.Reset(body)
+					w.Body.Reset()
+					bc.h.ServeHTTP(w, r)
+					if w.Code != http.StatusOK {
+						b.Fatalf("status %d", w.Code)
+					}
+				}
+			})
+		})
+	}
+}
