@@ -911,8 +911,9 @@ func (d *decoder) typeError(i int, t *typeRules) {
 			d.add("float_type", "Input should be a valid number", nil)
 		}
 	case kStruct:
-		name := t.Type.Name()
-		d.add("model_type", "Input should be a valid dictionary or instance of "+name, map[string]any{"class_name": name})
+		// FastAPI validates bodies with from_attributes, so pydantic v2
+		// reports model_attributes_type, not model_type, for a non-object.
+		d.add("model_attributes_type", "Input should be a valid dictionary or object to extract fields from", nil)
 	case kSlice:
 		d.add("list_type", "Input should be a valid list", nil)
 	case kBytes:

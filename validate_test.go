@@ -110,7 +110,7 @@ func TestHandlePersonGolden(t *testing.T) {
 		{name: "null", body: `null`,
 			want: reply{422, "application/json", `{"detail":[{"type":"missing","loc":["body"],"msg":"Field required"}]}`}},
 		{name: "array", body: `[]`,
-			want: reply{422, "application/json", `{"detail":[{"type":"model_type","loc":["body"],"msg":"Input should be a valid dictionary or instance of Person","ctx":{"class_name":"Person"}}]}`}},
+			want: reply{422, "application/json", `{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from"}]}`}},
 		{name: "trailing data", body: tutorialBody + ` x`,
 			want: reply{422, "application/json", `{"detail":[{"type":"json_invalid","loc":["body",58],"msg":"JSON decode error","ctx":{"error":"data after the JSON value"}}]}`}},
 		{name: "two objects", body: tutorialBody + `{}`,
