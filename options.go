@@ -367,3 +367,39 @@ func appendJSONNames(names []string, t reflect.Type, depth int) []string {
 	}
 	return names
 }
+
+// DecodeOption configures [Decode], [DecodeReader], [DecodeBytes] and
+// [Handle].
+type DecodeOption func(*decodeConfig)
+
+// WithMaxBodyBytes sets the body size limit; a larger body is refused with
+// 413 ([ErrBodyTooLarge]): before reading if Content-Length says so, or as
+// soon as the limit is passed for a chunked body. The default is
+// [DefaultMaxBodyBytes] (1 MiB); n <= 0 restores it. [DecodeBytes] ignores it.
+func WithMaxBodyBytes(n int64) DecodeOption {
+	return func(c *decodeConfig) {
+		if n <= 0 {
+			n = DefaultMaxBodyBytes
+		}
+		c.maxBytes = n
+	}
+}
+
+// WithMaxDepth sets how deeply arrays and objects may nest; a deeper body is
+// refused with 422 json_invalid. The default is [DefaultMaxDepth] (32);
+// n <= 0 restores it.
+func WithMaxDepth(n int) DecodeOption {
+	return func(c *decodeConfig) {
+		if n <= 0 {
+			n = DefaultMaxDepth
+		}
+		c.maxDepth = n
+	}
+}
+
+// WithIgnoreUnknownFields makes the decoder skip object keys that match no
+// struct field. By default each is an "extra_forbidden" error (pydantic's
+// extra="forbid"). Duplicate and case-variant keys are refused either way.
+func WithIgnoreUnknownFields() DecodeOption {
+	return func(c *decodeConfig) { c.ignoreUnknown = true }
+}

@@ -56,12 +56,12 @@ const maxLocKey = 128
 // Sentinel errors for requests refused before the body is decoded. The
 // [*RequestError] carrying them unwraps to them, so errors.Is works.
 var (
-	// ErrBodyTooLarge: the body is larger than the limit (413).
+	// ErrBodyTooLarge means the body is larger than the limit (413).
 	ErrBodyTooLarge = errors.New("jwtauth: request body too large")
-	// ErrUnsupportedMediaType: the Content-Type is not application/json
+	// ErrUnsupportedMediaType means the Content-Type is not application/json
 	// (charset utf-8 if any) or the Content-Encoding is not identity (415).
 	ErrUnsupportedMediaType = errors.New("jwtauth: unsupported media type")
-	// ErrBodyRead: the body could not be read, for example because the
+	// ErrBodyRead means the body could not be read, for example because the
 	// client went away (400).
 	ErrBodyRead = errors.New("jwtauth: request body could not be read")
 )
@@ -207,42 +207,6 @@ func newDecodeConfig(opts []DecodeOption) decodeConfig {
 		o(&c)
 	}
 	return c
-}
-
-// DecodeOption configures [Decode], [DecodeReader], [DecodeBytes] and
-// [Handle].
-type DecodeOption func(*decodeConfig)
-
-// WithMaxBodyBytes sets the body size limit; a larger body is refused with
-// 413 ([ErrBodyTooLarge]): before reading if Content-Length says so, or as
-// soon as the limit is passed for a chunked body. The default is
-// [DefaultMaxBodyBytes] (1 MiB); n <= 0 restores it. [DecodeBytes] ignores it.
-func WithMaxBodyBytes(n int64) DecodeOption {
-	return func(c *decodeConfig) {
-		if n <= 0 {
-			n = DefaultMaxBodyBytes
-		}
-		c.maxBytes = n
-	}
-}
-
-// WithMaxDepth sets how deeply arrays and objects may nest; a deeper body is
-// refused with 422 json_invalid. The default is [DefaultMaxDepth] (32);
-// n <= 0 restores it.
-func WithMaxDepth(n int) DecodeOption {
-	return func(c *decodeConfig) {
-		if n <= 0 {
-			n = DefaultMaxDepth
-		}
-		c.maxDepth = n
-	}
-}
-
-// WithIgnoreUnknownFields makes the decoder skip object keys that match no
-// struct field. By default each is an "extra_forbidden" error (pydantic's
-// extra="forbid"). Duplicate and case-variant keys are refused either way.
-func WithIgnoreUnknownFields() DecodeOption {
-	return func(c *decodeConfig) { c.ignoreUnknown = true }
 }
 
 // ---------------------------------------------------------------------------
