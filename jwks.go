@@ -373,20 +373,42 @@ type JWKS struct {
 	closeOnce sync.Once
 }
 
-// jwksSnapshot is an immutable view of a key set: kid -> the keys with that
-// kid (usually one; more when the same kid is published for several algs).
+// jwksSnapshot is an immutable view of a key set. Small sets, the usual
+// case, are searched linearly, which is faster than hashing the kid; larger
+// ones through byKID (kid -> the keys with that kid, usually one; more when
+// the same kid is published for several algorithms).
 type jwksSnapshot struct {
-	byKID map[string][]*Key
+	all   []*Key
+	byKID map[string][]*Key // nil for up to linearSearchMax keys
+}
+
+const linearSearchMax = 8
+
+func newJWKSSnapshot(keys []*Key) *jwksSnapshot {
+	s := &jwksSnapshot{all: keys}
+	if len(keys) > linearSearchMax {
+		s.byKID = make(map[string][]*Key, len(keys))
+		for _, k := range keys {
+			s.byKID[k.id] = append(s.byKID[k.id], k)
+		}
+	}
+	return s
 }
 
 func (s *jwksSnapshot) lookup(kid, alg string) (key *Key, kidKnown bool) {
-	keys, ok := s.byKID[kid]
+	keys := s.all
+	if s.byKID != nil {
+		keys = s.byKID[kid]
+	}
 	for _, k := range keys {
-		if k.alg == alg {
-			return k, true
+		if k.id == kid {
+			if k.alg == alg {
+				return k, true
+			}
+			kidKnown = true
 		}
 	}
-	return nil, ok
+	return nil, kidKnown
 }
 
 // jwksFetch is one fetch of the key set, shared by everyone waiting for it.
@@ -711,12 +733,11 @@ func parseJWKS(data []byte, algs []string, old *jwksSnapshot, skip func(error)) 
 	if err := json.Unmarshal(rawKeys, &elems); err != nil || elems == nil {
 		return nil, errors.New(`"keys" is not an array`)
 	}
-	snap := &jwksSnapshot{byKID: make(map[string][]*Key, len(elems))}
-	n := 0
+	var keys []*Key
 	for i, raw := range elems {
 		kid, k, err := parseJWK(raw, algs)
 		if err == nil {
-			if prev, _ := snap.lookup(kid, k.alg); prev != nil {
+			if slices.ContainsFunc(keys, func(p *Key) bool { return p.id == kid && p.alg == k.alg }) {
 				err = fmt.Errorf("%w: a key with the same kid and alg comes earlier in the set", ErrJWKInvalid)
 			}
 		}
@@ -729,13 +750,12 @@ func parseJWKS(data []byte, algs []string, old *jwksSnapshot, skip func(error)) 
 				k = o
 			}
 		}
-		snap.byKID[kid] = append(snap.byKID[kid], k)
-		n++
+		keys = append(keys, k)
 	}
-	if n == 0 {
+	if len(keys) == 0 {
 		return nil, fmt.Errorf("no usable key among %d", len(elems))
 	}
-	return snap, nil
+	return newJWKSSnapshot(keys), nil
 }
 
 func sameKey(a, b *Key) bool {

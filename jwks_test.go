@@ -184,6 +184,52 @@ func TestJWKSKIDMatchedExactly(t *testing.T) {
 	}
 }
 
+func TestJWKSSnapshotSizes(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{1, linearSearchMax, linearSearchMax + 1, 20} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
+			var jwks []any
+			for i := range n {
+				jwks = append(jwks, jwkMap(t, jwttest.NewKey(t, "ES256").WithID(fmt.Sprint("k", i))))
+			}
+			// One kid published for two algorithms.
+			jwks = append(jwks, jwkMap(t, jwttest.NewKey(t, "ES384").WithID("k0")))
+			snap, err := parseJWKS(jwksBody(t, jwks...), defaultJWKSAlgorithms, nil, func(e error) { t.Error(e) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := snap.byKID != nil, n+1 > linearSearchMax; got != want {
+				t.Errorf("map used: %v, want %v", got, want)
+			}
+			type result struct {
+				Found, KIDKnown bool
+			}
+			tests := []struct {
+				kid, alg string
+				want     result
+			}{
+				{"k0", "ES256", result{true, true}},
+				{"k0", "ES384", result{true, true}},
+				{fmt.Sprint("k", n-1), "ES256", result{true, true}},
+				{"k0", "ES512", result{false, true}},
+				{"k", "ES256", result{false, false}},
+				{"", "ES256", result{false, false}},
+			}
+			for _, tc := range tests {
+				k, known := snap.lookup(tc.kid, tc.alg)
+				got := result{k != nil, known}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("lookup(%q, %q) (-want +got):\n%s", tc.kid, tc.alg, diff)
+				}
+				if k != nil && (k.id != tc.kid || k.alg != tc.alg) {
+					t.Errorf("lookup(%q, %q) = %q/%q", tc.kid, tc.alg, k.id, k.alg)
+				}
+			}
+		})
+	}
+}
+
 // jwkMap returns k's JWK as a map, to be edited.
 func jwkMap(t testing.TB, k *jwttest.Key) map[string]any {
 	t.Helper()
@@ -294,7 +340,7 @@ func TestParseJWKSSkipsKeys(t *testing.T) {
 				if len(skipped) != 0 {
 					t.Errorf("skipped: %v", skipped)
 				}
-				if n := len(snap.byKID); n != 2 {
+				if n := len(snap.all); n != 2 {
 					t.Errorf("%d kids in the set, want 2", n)
 				}
 				return
@@ -307,7 +353,7 @@ func TestParseJWKSSkipsKeys(t *testing.T) {
 			if !errors.As(skipped[0], &je) || je.Index != 1 || !errors.Is(je, tc.want) {
 				t.Errorf("skipped %#v (%v), want a *JWKError for index 1 wrapping %v", skipped[0], skipped[0], tc.want)
 			}
-			if n := len(snap.byKID); n != 1 {
+			if n := len(snap.all); n != 1 {
 				t.Errorf("%d kids in the set, want 1", n)
 			}
 		})
@@ -884,17 +930,18 @@ func FuzzParseJWKS(f *testing.F) {
 				}
 				continue
 			}
-			for kid, keys := range snap.byKID {
-				for _, k := range keys {
-					if k.id != kid || !slices.Contains(algs, k.alg) {
-						t.Fatalf("key %q/%q filed under %q with allowlist %v", k.id, k.alg, kid, algs)
-					}
-					if _, err := NewKey(k.id, k.alg, k.key); err != nil {
-						t.Fatalf("accepted a key NewKey refuses: %v", err)
-					}
-					if k.alg[:2] == "HS" {
-						t.Fatal("accepted a symmetric key")
-					}
+			for _, k := range snap.all {
+				if got, _ := snap.lookup(k.id, k.alg); got != k {
+					t.Fatalf("key %q/%q cannot be looked up", k.id, k.alg)
+				}
+				if !slices.Contains(algs, k.alg) {
+					t.Fatalf("key %q/%q outside the allowlist %v", k.id, k.alg, algs)
+				}
+				if _, err := NewKey(k.id, k.alg, k.key); err != nil {
+					t.Fatalf("accepted a key NewKey refuses: %v", err)
+				}
+				if k.alg[:2] == "HS" {
+					t.Fatal("accepted a symmetric key")
 				}
 			}
 		}
