@@ -161,7 +161,8 @@ func (k *Key) Public() any {
 // JWK is one JSON Web Key (RFC 7517) as [JWKSServer] serves it. The fields
 // are exported, and the struct is a plain value, so that tests can publish
 // malformed or unusual keys (a wrong "use", a missing "alg", a short modulus)
-// with [JWKSServer.SetJWKs].
+// with [JWKSServer.SetJWKs]. Each field is the member named in its JSON tag
+// and is left out when empty.
 type JWK struct {
 	Kty    string   `json:"kty"`
 	Use    string   `json:"use,omitempty"`
