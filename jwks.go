@@ -1,0 +1,964 @@
+package jwtauth
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults and bounds of a [JWKS] source; each is documented on the option
+// that changes it.
+const (
+	defaultRefreshInterval = 15 * time.Minute
+	defaultRefreshCooldown = time.Minute
+	defaultLookupTimeout   = 2 * time.Second
+	defaultFetchTimeout    = 10 * time.Second
+	defaultMaxJWKSSize     = 1 << 20
+	minMaxAge              = time.Minute
+	maxMaxAge              = 24 * time.Hour
+	maxRSABits             = 16384
+)
+
+// defaultJWKSAlgorithms is the allowlist of a [JWKS] source without
+// [WithAlgorithms]: every asymmetric algorithm jwtauth verifies.
+var defaultJWKSAlgorithms = []string{
+	"RS256", "RS384", "RS512",
+	"PS256", "PS384", "PS512",
+	"ES256", "ES384", "ES512",
+	"EdDSA",
+}
+
+// Reasons a key of a JSON Web Key Set is skipped. The [JWKError] passed to
+// the handler of [WithJWKSErrorHandler] wraps exactly one of them.
+var (
+	// ErrJWKIgnored: the key is well formed but not for this verifier: its
+	// "use" is not "sig", its "key_ops" lack "verify", its "alg" is not in
+	// the allowlist, or it has no "alg" and the allowlist does not name
+	// exactly one algorithm that fits it.
+	ErrJWKIgnored = errors.New("jwtauth: JWK ignored")
+	// ErrJWKUnsupported: the key's type or curve is not one jwtauth verifies
+	// with, such as a symmetric "oct" key, X25519 or Ed448.
+	ErrJWKUnsupported = errors.New("jwtauth: JWK type unsupported")
+	// ErrJWKInvalid: the key is malformed or too weak: a missing or
+	// malformed member, a point not on its curve, an RSA modulus shorter
+	// than [MinRSABits], an "alg" that does not fit the key, private key
+	// material, or a second key with the same "kid" and "alg".
+	ErrJWKInvalid = errors.New("jwtauth: JWK invalid")
+)
+
+// JWKError reports a key of a JSON Web Key Set that was skipped. Skipping one
+// key never rejects the others.
+type JWKError struct {
+	Index int    // the key's position in the set's "keys" array
+	KID   string // the key's "kid", if it could be read
+	Err   error  // wraps ErrJWKIgnored, ErrJWKUnsupported or ErrJWKInvalid
+}
+
+// Error describes the skipped key.
+func (e *JWKError) Error() string {
+	return fmt.Sprintf("jwtauth: JWKS key %d (kid %q) skipped: %v", e.Index, e.KID, e.Err)
+}
+
+// Unwrap returns e.Err.
+func (e *JWKError) Unwrap() error { return e.Err }
+
+// JWKSOption configures a [JWKS] or [OIDC] source.
+type JWKSOption func(*jwksConfig)
+
+type jwksConfig struct {
+	client        *http.Client
+	interval      time.Duration
+	cooldown      time.Duration
+	lookupTimeout time.Duration
+	fetchTimeout  time.Duration
+	maxSize       int64
+	algs          []string
+	insecureHTTP  bool
+	onError       func(error)
+	err           error
+
+	// Test hooks.
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+}
+
+func (c *jwksConfig) fail(format string, args ...any) {
+	if c.err == nil {
+		c.err = fmt.Errorf("jwtauth: "+format, args...)
+	}
+}
+
+// WithHTTPClient sets the client that fetches the key set (and the discovery
+// document of [NewOIDC]). The default is a client with
+// [http.DefaultTransport]. Its redirect policy is wrapped so that a redirect
+// must obey the same https rule as the URL itself (see [WithInsecureHTTP]);
+// the client is otherwise used as it is, including its Timeout.
+func WithHTTPClient(c *http.Client) JWKSOption {
+	return func(cfg *jwksConfig) {
+		if c == nil {
+			cfg.fail("WithHTTPClient: nil client")
+		}
+		cfg.client = c
+	}
+}
+
+// WithRefreshInterval sets how often the key set is fetched again in the
+// background. The default is 15 minutes. A successful answer with a
+// Cache-Control max-age directive sets the time to the next refresh instead,
+// clamped to between 1 minute and 24 hours (no-cache and no-store count as
+// max-age=0). After a failed fetch the next attempt is made after the
+// smaller of the interval and the cooldown ([WithRefreshCooldown]).
+func WithRefreshInterval(d time.Duration) JWKSOption {
+	return func(cfg *jwksConfig) {
+		if d <= 0 {
+			cfg.fail("WithRefreshInterval: interval must be positive, not %v", d)
+		}
+		cfg.interval = d
+	}
+}
+
+// WithRefreshCooldown sets the least time between the starts of two fetches
+// caused by tokens whose kid is unknown: a token with an unknown kid triggers
+// a fetch only if none has started within the cooldown, and is rejected
+// otherwise. Any fetch, background or not, restarts the cooldown. This bounds
+// the load that tokens with made-up kids put on the key server. The default
+// is 1 minute, so a key published after the last fetch is accepted at most
+// about a minute later.
+func WithRefreshCooldown(d time.Duration) JWKSOption {
+	return func(cfg *jwksConfig) {
+		if d <= 0 {
+			cfg.fail("WithRefreshCooldown: cooldown must be positive, not %v", d)
+		}
+		cfg.cooldown = d
+	}
+}
+
+// WithLookupTimeout sets the longest a request waits for a fetch caused by
+// its unknown kid (or by there being no keys yet); after it, the request is
+// rejected while the fetch goes on in the background. The request's context
+// can cut the wait shorter. 0 means never wait. The default is 2 seconds.
+func WithLookupTimeout(d time.Duration) JWKSOption {
+	return func(cfg *jwksConfig) {
+		if d < 0 {
+			cfg.fail("WithLookupTimeout: timeout must not be negative, not %v", d)
+		}
+		cfg.lookupTimeout = d
+	}
+}
+
+// WithFetchTimeout sets the longest one fetch of the key set may take,
+// including discovery for [NewOIDC], connecting and reading the body. The
+// default is 10 seconds.
+func WithFetchTimeout(d time.Duration) JWKSOption {
+	return func(cfg *jwksConfig) {
+		if d <= 0 {
+			cfg.fail("WithFetchTimeout: timeout must be positive, not %v", d)
+		}
+		cfg.fetchTimeout = d
+	}
+}
+
+// WithMaxJWKSSize sets the largest key set (and discovery document) body
+// accepted, in bytes; a larger one fails the fetch. The default is 1 MiB.
+func WithMaxJWKSSize(n int64) JWKSOption {
+	return func(cfg *jwksConfig) {
+		if n <= 0 {
+			cfg.fail("WithMaxJWKSSize: size must be positive, not %d", n)
+		}
+		cfg.maxSize = n
+	}
+}
+
+// WithAlgorithms sets the algorithm allowlist of the source, returned by its
+// Algorithms method. algs must be asymmetric algorithms jwtauth verifies
+// (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA). The
+// default is all of them.
+//
+// A key whose "alg" is not in the allowlist is skipped ([ErrJWKIgnored]). A
+// key without "alg" is bound to the one algorithm of the allowlist that fits
+// it, and skipped if none or several fit. An EC key fits only the algorithm
+// of its curve and an Ed25519 key only EdDSA, so those are always bound; an
+// RSA key fits all six RSA algorithms, so a key set whose RSA keys have no
+// "alg" (as some identity providers publish) needs, for example,
+// WithAlgorithms("RS256").
+func WithAlgorithms(algs ...string) JWKSOption {
+	return func(cfg *jwksConfig) {
+		if len(algs) == 0 {
+			cfg.fail("WithAlgorithms: no algorithms given")
+		}
+		cfg.algs = nil
+		for _, a := range algs {
+			if !slices.Contains(defaultJWKSAlgorithms, a) {
+				cfg.fail("WithAlgorithms: %q is not an asymmetric algorithm jwtauth verifies", a)
+			}
+			if !slices.Contains(cfg.algs, a) {
+				cfg.algs = append(cfg.algs, a)
+			}
+		}
+	}
+}
+
+// WithInsecureHTTP allows fetching over plain http from any host. Without it,
+// the key set URL, an issuer, a discovered jwks_uri and every redirect must
+// use https, except for the loopback hosts localhost, 127.0.0.0/8 and ::1.
+// Keys fetched over plain http can be replaced by anyone on the network path.
+func WithInsecureHTTP() JWKSOption {
+	return func(cfg *jwksConfig) { cfg.insecureHTTP = true }
+}
+
+// WithJWKSErrorHandler sets a function called with every failed fetch (the
+// error [JWKS.Err] then returns) and with a [*JWKError] for every key skipped
+// by an otherwise successful fetch. It is called from the fetching goroutine,
+// one call at a time per source; it must not block for long. The default
+// discards these errors.
+func WithJWKSErrorHandler(fn func(error)) JWKSOption {
+	return func(cfg *jwksConfig) { cfg.onError = fn }
+}
+
+// withClock sets the clock the cooldown is measured with (tests only).
+func withClock(now func() time.Time) JWKSOption {
+	return func(cfg *jwksConfig) { cfg.now = now }
+}
+
+// withAfter sets the timer of the background refresh (tests only).
+func withAfter(after func(time.Duration) <-chan time.Time) JWKSOption {
+	return func(cfg *jwksConfig) { cfg.after = after }
+}
+
+func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
+	cfg := &jwksConfig{
+		interval:      defaultRefreshInterval,
+		cooldown:      defaultRefreshCooldown,
+		lookupTimeout: defaultLookupTimeout,
+		fetchTimeout:  defaultFetchTimeout,
+		maxSize:       defaultMaxJWKSSize,
+		algs:          defaultJWKSAlgorithms,
+		now:           time.Now,
+		after:         time.After,
+	}
+	for _, o := range opts {
+		if o == nil {
+			cfg.fail("nil JWKSOption")
+			continue
+		}
+		o(cfg)
+	}
+	if cfg.err != nil {
+		return nil, cfg.err
+	}
+	cfg.algs = slices.Clone(cfg.algs)
+	// A private copy, so that the redirect rule cannot be lost by a caller
+	// changing their client later.
+	client := &http.Client{}
+	if cfg.client != nil {
+		*client = *cfg.client
+	}
+	next := client.CheckRedirect
+	insecure := cfg.insecureHTTP
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if _, err := checkFetchURL(req.URL.String(), insecure); err != nil {
+			return fmt.Errorf("redirect refused: %w", err)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	cfg.client = client
+	return cfg, nil
+}
+
+// checkFetchURL returns rawURL if it is an absolute http(s) URL allowed by the
+// https rule of [WithInsecureHTTP].
+func checkFetchURL(rawURL string, insecureHTTP bool) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", fmt.Errorf("jwtauth: invalid URL: %w", err)
+	}
+	if u.Host == "" || u.Opaque != "" {
+		return "", fmt.Errorf("jwtauth: URL %q is not absolute", rawURL)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !insecureHTTP && !isLoopback(u.Hostname()) {
+			return "", fmt.Errorf("jwtauth: URL %q: https is required for a host other than loopback (see WithInsecureHTTP)", rawURL)
+		}
+	default:
+		return "", fmt.Errorf("jwtauth: URL %q: scheme must be https", rawURL)
+	}
+	if u.Fragment != "" {
+		return "", fmt.Errorf("jwtauth: URL %q has a fragment", rawURL)
+	}
+	return u.String(), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// JWKS is a [KeySource] backed by a JSON Web Key Set (RFC 7517) fetched over
+// HTTPS and kept fresh in the background. Create one with [NewJWKS]; call
+// [JWKS.Close] when done with it. A JWKS is safe for concurrent use.
+//
+// Keys: RSA, EC (P-256, P-384, P-521) and OKP Ed25519 keys are used;
+// symmetric "oct" keys are refused, because a secret that is published in a
+// key set is not a secret. Keys whose "use" is not "sig" are ignored. A key
+// is bound to its "alg" or, without one, to an algorithm of the allowlist as
+// [WithAlgorithms] describes. A token's kid selects the key whose "kid" is
+// exactly equal (a token without kid, a key without "kid"), and the token's
+// algorithm must be that key's. The "x5u", "jku" and "x5c" members are never
+// followed or used. A malformed or unusable key is skipped, and reported to
+// the handler of [WithJWKSErrorHandler], without affecting the others.
+//
+// Caching: the set is refreshed every 15 minutes or as its Cache-Control
+// max-age says ([WithRefreshInterval]), and when a token names an unknown
+// kid, at most once per cooldown ([WithRefreshCooldown]); concurrent lookups
+// share one fetch, and none waits longer than the lookup timeout
+// ([WithLookupTimeout]). A fetch that fails, including one whose answer
+// holds no usable key, leaves the last good keys in use; keys missing from a
+// successful answer are dropped. While the set is unchanged, Key returns the
+// same *Key values, so a verified-token cache keyed on them stays valid.
+//
+// Outage: until a first fetch succeeds, Key returns an error wrapping
+// [ErrKeysUnavailable], which the middleware answers with 503.
+//
+// A key set is usually shared by many issuers' or audiences' tokens, so use
+// it only with a middleware that checks the issuer and the audience (RFC 8725
+// sections 3.8 and 3.9); [New] requires both for this source.
+type JWKS struct {
+	cfg     *jwksConfig
+	resolve func(ctx context.Context) (string, error) // the key set's URL
+	keys    atomic.Pointer[jwksSnapshot]
+
+	ctx    context.Context // canceled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the refresh loop and fetches in flight
+	ready  chan struct{}  // closed after the first successful fetch
+	done   chan struct{}  // closed when the refresh loop has returned
+
+	mu        sync.Mutex
+	inflight  *jwksFetch // the fetch all callers share, if one runs
+	lastStart time.Time  // start of the latest fetch, for the cooldown
+	lastErr   error      // error of the latest completed fetch
+	fetched   bool       // a fetch has completed
+	closed    bool
+	closeOnce sync.Once
+}
+
+// jwksSnapshot is an immutable view of a key set. Small sets, the usual
+// case, are searched linearly, which is faster than hashing the kid; larger
+// ones through byKID (kid -> the keys with that kid, usually one; more when
+// the same kid is published for several algorithms).
+type jwksSnapshot struct {
+	all   []*Key
+	byKID map[string][]*Key // nil for up to linearSearchMax keys
+}
+
+const linearSearchMax = 8
+
+func newJWKSSnapshot(keys []*Key) *jwksSnapshot {
+	s := &jwksSnapshot{all: keys}
+	if len(keys) > linearSearchMax {
+		s.byKID = make(map[string][]*Key, len(keys))
+		for _, k := range keys {
+			s.byKID[k.id] = append(s.byKID[k.id], k)
+		}
+	}
+	return s
+}
+
+func (s *jwksSnapshot) lookup(kid, alg string) (key *Key, kidKnown bool) {
+	keys := s.all
+	if s.byKID != nil {
+		keys = s.byKID[kid]
+	}
+	for _, k := range keys {
+		if k.id == kid {
+			if k.alg == alg {
+				return k, true
+			}
+			kidKnown = true
+		}
+	}
+	return nil, kidKnown
+}
+
+// jwksFetch is one fetch of the key set, shared by everyone waiting for it.
+type jwksFetch struct {
+	done chan struct{} // closed when the fetch has ended
+	err  error
+	next time.Duration // delay to the next background refresh
+}
+
+// NewJWKS returns a [JWKS] source for the key set at rawURL, which must use
+// https unless its host is loopback or [WithInsecureHTTP] is given.
+//
+// NewJWKS starts the first fetch and waits for it until it ends, ctx is done
+// or the fetch timeout passes ([WithFetchTimeout], default 10 seconds),
+// whichever comes first; ctx bounds only this wait, not the source's life.
+// It returns an error only for a configuration mistake (a bad URL or
+// option), never because the key server is unreachable: the source then
+// keeps trying in the background, [JWKS.Err] says why it has no keys,
+// [JWKS.Ready] tells when it gets them, and meanwhile Key returns an error
+// wrapping [ErrKeysUnavailable]. To fail startup instead, check Err after
+// NewJWKS returns.
+func NewJWKS(ctx context.Context, rawURL string, opts ...JWKSOption) (*JWKS, error) {
+	cfg, err := newJWKSConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	u, err := checkFetchURL(rawURL, cfg.insecureHTTP)
+	if err != nil {
+		return nil, err
+	}
+	s := newJWKS(cfg, func(context.Context) (string, error) { return u, nil })
+	s.start(ctx)
+	return s, nil
+}
+
+func newJWKS(cfg *jwksConfig, resolve func(context.Context) (string, error)) *JWKS {
+	s := &JWKS{
+		cfg:     cfg,
+		resolve: resolve,
+		ready:   make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+// start launches the first fetch and the refresh loop, and waits for the
+// first fetch or ctx.
+func (s *JWKS) start(ctx context.Context) {
+	s.mu.Lock()
+	first := s.startFetchLocked()
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go s.loop(first)
+	select {
+	case <-first.done:
+	case <-ctx.Done():
+	}
+}
+
+// loop refreshes the key set in the background until Close.
+func (s *JWKS) loop(f *jwksFetch) {
+	defer s.wg.Done()
+	defer close(s.done)
+	for f != nil {
+		select {
+		case <-f.done:
+		case <-s.ctx.Done():
+			return
+		}
+		select {
+		case <-s.cfg.after(f.next):
+		case <-s.ctx.Done():
+			return
+		}
+		s.mu.Lock()
+		if f = s.inflight; f == nil {
+			f = s.startFetchLocked()
+		}
+		s.mu.Unlock()
+	}
+}
+
+// startFetchLocked starts a fetch; s.mu must be held and no fetch in flight.
+// It returns nil after Close.
+func (s *JWKS) startFetchLocked() *jwksFetch {
+	if s.closed {
+		return nil
+	}
+	f := &jwksFetch{done: make(chan struct{})}
+	s.inflight = f
+	s.lastStart = s.cfg.now()
+	s.wg.Add(1)
+	go s.runFetch(f)
+	return f
+}
+
+func (s *JWKS) runFetch(f *jwksFetch) {
+	defer s.wg.Done()
+	snap, maxAge, skipped, err := s.fetch()
+	if err == nil {
+		s.keys.Store(snap)
+		f.next = s.cfg.interval
+		if maxAge >= 0 {
+			f.next = maxAge
+		}
+	} else {
+		f.err = err
+		f.next = min(s.cfg.interval, s.cfg.cooldown)
+	}
+	s.mu.Lock()
+	s.inflight = nil
+	s.lastErr = err
+	s.fetched = true
+	s.mu.Unlock()
+	if err == nil {
+		select {
+		case <-s.ready:
+		default:
+			close(s.ready)
+		}
+	}
+	if s.cfg.onError != nil {
+		for _, e := range skipped {
+			s.cfg.onError(e)
+		}
+		if err != nil {
+			s.cfg.onError(err)
+		}
+	}
+	close(f.done)
+}
+
+// fetch gets and parses the key set. maxAge is -1 without a Cache-Control
+// max-age.
+func (s *JWKS) fetch() (snap *jwksSnapshot, maxAge time.Duration, skipped []error, err error) {
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.fetchTimeout)
+	defer cancel()
+	u, err := s.resolve(ctx)
+	if err != nil {
+		return nil, -1, nil, err
+	}
+	body, header, err := s.get(ctx, u)
+	if err != nil {
+		return nil, -1, nil, err
+	}
+	snap, err = parseJWKS(body, s.cfg.algs, s.keys.Load(), func(e error) { skipped = append(skipped, e) })
+	if err != nil {
+		return nil, -1, skipped, fmt.Errorf("jwtauth: key set from %s: %w", u, err)
+	}
+	return snap, cacheMaxAge(header), skipped, nil
+}
+
+// get fetches u with the size limit and returns the body of a 200 answer.
+func (s *JWKS) get(ctx context.Context, u string) ([]byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", u, err)
+	}
+	req.Header.Set("Accept", "application/json, application/jwk-set+json")
+	resp, err := s.cfg.client.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: status %s", u, resp.Status)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, resp.Body, s.cfg.maxSize))
+	if err != nil {
+		return nil, nil, fmt.Errorf("jwtauth: reading %s: %w", u, err)
+	}
+	return body, resp.Header, nil
+}
+
+// cacheMaxAge returns the Cache-Control max-age of h clamped to
+// [minMaxAge, maxMaxAge], minMaxAge for no-cache and no-store, and -1 if h
+// says none of these.
+func cacheMaxAge(h http.Header) time.Duration {
+	age := time.Duration(-1)
+	for _, v := range h.Values("Cache-Control") {
+		for _, d := range strings.Split(v, ",") {
+			name, val, _ := strings.Cut(strings.TrimSpace(d), "=")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case "no-cache", "no-store":
+				return minMaxAge
+			case "max-age":
+				n, err := strconv.ParseUint(strings.Trim(strings.TrimSpace(val), `"`), 10, 64)
+				if err != nil {
+					continue
+				}
+				if n > uint64(maxMaxAge/time.Second) {
+					n = uint64(maxMaxAge / time.Second)
+				}
+				age = time.Duration(n) * time.Second
+			}
+		}
+	}
+	if age < 0 {
+		return -1
+	}
+	return min(max(age, minMaxAge), maxMaxAge)
+}
+
+// Algorithms returns the source's algorithm allowlist ([WithAlgorithms]).
+func (s *JWKS) Algorithms() []string { return slices.Clone(s.cfg.algs) }
+
+// Key returns the key whose "kid" is exactly kid and whose algorithm is alg.
+// A known kid is answered from memory without locks or allocation. An unknown
+// kid triggers a refresh if the cooldown allows, and waits for it up to the
+// lookup timeout or ctx's end. The error wraps [ErrKeysUnavailable] while no
+// fetch has ever succeeded. After [JWKS.Close], Key keeps answering from the
+// last keys fetched.
+func (s *JWKS) Key(ctx context.Context, kid, alg string) (*Key, error) {
+	if snap := s.keys.Load(); snap != nil {
+		if k, known := snap.lookup(kid, alg); k != nil {
+			return k, nil
+		} else if known {
+			return nil, errAlgMismatch
+		}
+	}
+	return s.slowKey(ctx, kid, alg)
+}
+
+func (s *JWKS) slowKey(ctx context.Context, kid, alg string) (*Key, error) {
+	if !slices.Contains(s.cfg.algs, alg) {
+		return nil, fmt.Errorf("jwtauth: algorithm %q is not allowed for this key set", alg)
+	}
+	if f := s.missFetch(); f != nil && s.cfg.lookupTimeout > 0 {
+		t := time.NewTimer(s.cfg.lookupTimeout)
+		select {
+		case <-f.done:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	snap := s.keys.Load()
+	if snap == nil {
+		return nil, s.unavailable()
+	}
+	if k, known := snap.lookup(kid, alg); k != nil {
+		return k, nil
+	} else if known {
+		return nil, errAlgMismatch
+	}
+	return nil, errUnknownKey
+}
+
+// missFetch returns the fetch in flight, or starts one if the cooldown has
+// passed, or returns nil.
+func (s *JWKS) missFetch() *jwksFetch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight != nil {
+		return s.inflight
+	}
+	if s.cfg.now().Sub(s.lastStart) < s.cfg.cooldown {
+		return nil
+	}
+	return s.startFetchLocked()
+}
+
+func (s *JWKS) unavailable() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastErr != nil {
+		return fmt.Errorf("%w: %w", ErrKeysUnavailable, s.lastErr)
+	}
+	return fmt.Errorf("%w: the first fetch of the key set has not completed", ErrKeysUnavailable)
+}
+
+// Ready returns a channel that is closed once a fetch has succeeded, so that
+// the source has keys.
+func (s *JWKS) Ready() <-chan struct{} { return s.ready }
+
+// Err returns the error of the latest fetch, or nil if it succeeded. Before
+// the first fetch has ended it returns an error wrapping
+// [ErrKeysUnavailable]. A non-nil Err while [JWKS.Ready] is closed means the
+// source is serving the last good keys.
+func (s *JWKS) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.fetched {
+		return fmt.Errorf("%w: the first fetch of the key set has not completed", ErrKeysUnavailable)
+	}
+	return s.lastErr
+}
+
+// Close stops the background refresh, cancels a fetch in flight and waits
+// for both to end. It always returns nil; calling it again does nothing.
+func (s *JWKS) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.cancel()
+		s.wg.Wait()
+	})
+	return nil
+}
+
+// requiresIssuer marks a key source shared by many parties: [New] refuses it
+// unless the issuer and the audience are checked (RFC 8725 sections 3.8 and
+// 3.9).
+func (s *JWKS) requiresIssuer() bool { return true }
+
+// parseJWKS parses a JSON Web Key Set. Keys that cannot be used are reported
+// to skip, as *JWKError, and left out. A *Key of old with the same kid,
+// algorithm and key material is reused. It fails if the document is not a
+// JSON object with a "keys" array, or if no key is usable.
+func parseJWKS(data []byte, algs []string, old *jwksSnapshot, skip func(error)) (*jwksSnapshot, error) {
+	doc, err := decodeObject(data)
+	if err != nil {
+		return nil, err
+	}
+	rawKeys, ok := doc["keys"]
+	if !ok {
+		return nil, errors.New(`no "keys" member`)
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(rawKeys, &elems); err != nil || elems == nil {
+		return nil, errors.New(`"keys" is not an array`)
+	}
+	var keys []*Key
+	for i, raw := range elems {
+		kid, k, err := parseJWK(raw, algs)
+		if err == nil {
+			if slices.ContainsFunc(keys, func(p *Key) bool { return p.id == kid && p.alg == k.alg }) {
+				err = fmt.Errorf("%w: a key with the same kid and alg comes earlier in the set", ErrJWKInvalid)
+			}
+		}
+		if err != nil {
+			skip(&JWKError{Index: i, KID: kid, Err: err})
+			continue
+		}
+		if old != nil {
+			if o, _ := old.lookup(kid, k.alg); o != nil && sameKey(o, k) {
+				k = o
+			}
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("no usable key among %d", len(elems))
+	}
+	return newJWKSSnapshot(keys), nil
+}
+
+func sameKey(a, b *Key) bool {
+	eq, ok := a.key.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && a.id == b.id && a.alg == b.alg && eq.Equal(b.key)
+}
+
+// decodeObject decodes one JSON object whose member names are compared
+// exactly (JWK member names are case-sensitive) and must be distinct.
+func decodeObject(data []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	m := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if _, dup := m[name]; dup {
+			return nil, fmt.Errorf("duplicate member %q", name)
+		}
+		m[name] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON object")
+	}
+	return m, nil
+}
+
+// jwkFits lists the algorithms a key type (and curve) can verify.
+var jwkFits = map[string][]string{
+	"RSA":     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"},
+	"P-256":   {"ES256"},
+	"P-384":   {"ES384"},
+	"P-521":   {"ES512"},
+	"Ed25519": {"EdDSA"},
+}
+
+// parseJWK parses one JWK into a key bound to one algorithm of algs. The
+// error wraps ErrJWKIgnored, ErrJWKUnsupported or ErrJWKInvalid.
+func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %v", ErrJWKInvalid, err)
+	}
+	str := func(name string) string {
+		v, ok := m[name]
+		if !ok {
+			return ""
+		}
+		var s string
+		if e := json.Unmarshal(v, &s); e != nil || s == "" {
+			if err == nil {
+				err = fmt.Errorf("%w: %q is not a non-empty string", ErrJWKInvalid, name)
+			}
+		}
+		return s
+	}
+	kid, kty, use, alg, crv := str("kid"), str("kty"), str("use"), str("alg"), str("crv")
+	var ops []string
+	if v, ok := m["key_ops"]; ok && err == nil {
+		if json.Unmarshal(v, &ops) != nil || ops == nil {
+			err = fmt.Errorf("%w: \"key_ops\" is not an array of strings", ErrJWKInvalid)
+		}
+	}
+	if err != nil {
+		return kid, nil, err
+	}
+	switch {
+	case kty == "":
+		return kid, nil, fmt.Errorf(`%w: no "kty"`, ErrJWKInvalid)
+	case kty == "oct":
+		return kid, nil, fmt.Errorf("%w: symmetric (oct) keys are refused: a published secret is no secret", ErrJWKUnsupported)
+	case use != "" && use != "sig":
+		return kid, nil, fmt.Errorf(`%w: "use" is %q, not "sig"`, ErrJWKIgnored, use)
+	case ops != nil && !slices.Contains(ops, "verify"):
+		return kid, nil, fmt.Errorf(`%w: "key_ops" lacks "verify"`, ErrJWKIgnored)
+	}
+	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
+		if _, ok := m[private]; ok {
+			return kid, nil, fmt.Errorf("%w: holds private key material (%q)", ErrJWKInvalid, private)
+		}
+	}
+	b64 := func(name string) []byte {
+		s := str(name)
+		if err != nil {
+			return nil
+		}
+		b, e := base64.RawURLEncoding.Strict().DecodeString(s)
+		if e != nil || len(b) == 0 {
+			err = fmt.Errorf("%w: %q is missing or not base64url without padding", ErrJWKInvalid, name)
+		}
+		return b
+	}
+	var pub any
+	fitsKey := kty
+	switch kty {
+	case "RSA":
+		n, e := b64("n"), b64("e")
+		if err != nil {
+			return kid, nil, err
+		}
+		pub, err = rsaPublicKey(n, e)
+	case "EC":
+		fitsKey = crv
+		x, y := b64("x"), b64("y")
+		if err != nil {
+			return kid, nil, err
+		}
+		pub, err = ecPublicKey(crv, x, y)
+	case "OKP":
+		fitsKey = crv
+		if crv != "Ed25519" {
+			return kid, nil, fmt.Errorf("%w: OKP curve %q", ErrJWKUnsupported, crv)
+		}
+		x := b64("x")
+		if err != nil {
+			return kid, nil, err
+		}
+		if len(x) != ed25519.PublicKeySize {
+			return kid, nil, fmt.Errorf("%w: Ed25519 key is %d bytes, not %d", ErrJWKInvalid, len(x), ed25519.PublicKeySize)
+		}
+		pub = ed25519.PublicKey(x)
+	default:
+		return kid, nil, fmt.Errorf("%w: key type %q", ErrJWKUnsupported, kty)
+	}
+	if err != nil {
+		return kid, nil, err
+	}
+	fits := jwkFits[fitsKey]
+	if alg != "" {
+		if !slices.Contains(algs, alg) {
+			return kid, nil, fmt.Errorf("%w: algorithm %q is not allowed", ErrJWKIgnored, alg)
+		}
+		if !slices.Contains(fits, alg) {
+			return kid, nil, fmt.Errorf("%w: algorithm %q does not fit a %s key", ErrJWKInvalid, alg, fitsKey)
+		}
+	} else {
+		var allowed []string
+		for _, a := range fits {
+			if slices.Contains(algs, a) {
+				allowed = append(allowed, a)
+			}
+		}
+		if len(allowed) != 1 {
+			return kid, nil, fmt.Errorf("%w: no \"alg\", and %d allowed algorithms fit a %s key (see WithAlgorithms)", ErrJWKIgnored, len(allowed), fitsKey)
+		}
+		alg = allowed[0]
+	}
+	k, err := NewKey(kid, alg, pub)
+	if err != nil {
+		return kid, nil, fmt.Errorf("%w: %s", ErrJWKInvalid, strings.TrimPrefix(err.Error(), "jwtauth: "))
+	}
+	return kid, k, nil
+}
+
+func rsaPublicKey(n, e []byte) (*rsa.PublicKey, error) {
+	if n[0] == 0 || e[0] == 0 {
+		return nil, fmt.Errorf("%w: RSA \"n\" or \"e\" has a leading zero byte", ErrJWKInvalid)
+	}
+	if len(n)*8 > maxRSABits {
+		return nil, fmt.Errorf("%w: RSA modulus longer than %d bits", ErrJWKInvalid, maxRSABits)
+	}
+	if len(e) > 4 {
+		return nil, fmt.Errorf("%w: RSA exponent too large", ErrJWKInvalid)
+	}
+	exp := new(big.Int).SetBytes(e).Int64()
+	if exp < 3 || exp > 1<<31-1 || exp%2 == 0 {
+		return nil, fmt.Errorf("%w: RSA exponent %d is not an odd number in [3, 2^31-1]", ErrJWKInvalid, exp)
+	}
+	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(exp)}, nil
+}
+
+func ecPublicKey(crv string, x, y []byte) (*ecdsa.PublicKey, error) {
+	var curve elliptic.Curve
+	var ecdhCurve ecdh.Curve
+	switch crv {
+	case "P-256":
+		curve, ecdhCurve = elliptic.P256(), ecdh.P256()
+	case "P-384":
+		curve, ecdhCurve = elliptic.P384(), ecdh.P384()
+	case "P-521":
+		curve, ecdhCurve = elliptic.P521(), ecdh.P521()
+	default:
+		return nil, fmt.Errorf("%w: EC curve %q", ErrJWKUnsupported, crv)
+	}
+	size := (curve.Params().BitSize + 7) / 8
+	if len(x) != size || len(y) != size {
+		return nil, fmt.Errorf("%w: %s coordinates must be %d bytes each", ErrJWKInvalid, crv, size)
+	}
+	point := append(append([]byte{4}, x...), y...)
+	if _, err := ecdhCurve.NewPublicKey(point); err != nil {
+		return nil, fmt.Errorf("%w: the point is not on %s", ErrJWKInvalid, crv)
+	}
+	return &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+}

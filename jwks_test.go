@@ -1,0 +1,983 @@
+package jwtauth
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/seedb5d7e80f/jwtauth/jwttest"
+)
+
+// fakeTimer replaces the refresh loop's timer: every call of after is
+// reported on armed, and the loop wakes only when the test calls tick.
+type fakeTimer struct {
+	armed chan time.Duration
+	fire  chan time.Time
+}
+
+func newFakeTimer() *fakeTimer {
+	return &fakeTimer{armed: make(chan time.Duration, 100), fire: make(chan time.Time)}
+}
+
+func (f *fakeTimer) after(d time.Duration) <-chan time.Time {
+	f.armed <- d
+	return f.fire
+}
+
+// waitArmed waits until the loop has finished a fetch and armed the timer,
+// and returns the delay it asked for.
+func (f *fakeTimer) waitArmed(t *testing.T) time.Duration {
+	t.Helper()
+	select {
+	case d := <-f.armed:
+		return d
+	case <-time.After(10 * time.Second):
+		t.Fatal("the refresh loop did not arm its timer")
+		return 0
+	}
+}
+
+// tick fires the timer, so the loop fetches, and waits until that fetch has
+// ended; it returns the delay the loop asks for next.
+func (f *fakeTimer) tick(t *testing.T) time.Duration {
+	t.Helper()
+	select {
+	case f.fire <- time.Now():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the refresh loop is not waiting on its timer")
+	}
+	return f.waitArmed(t)
+}
+
+type errLog struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (l *errLog) add(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = append(l.errs, err)
+}
+
+func (l *errLog) take() []error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	errs := l.errs
+	l.errs = nil
+	return errs
+}
+
+type harness struct {
+	srv   *jwttest.JWKSServer
+	src   *JWKS
+	clock *jwttest.Clock
+	timer *fakeTimer
+	log   *errLog
+}
+
+// newHarness serves keys, creates a JWKS source for them with a fixed clock
+// and a fake timer, and waits for its first fetch.
+func newHarness(t *testing.T, keys []*jwttest.Key, opts ...JWKSOption) *harness {
+	t.Helper()
+	h := &harness{srv: jwttest.NewJWKSServer(t, keys...), clock: jwttest.NewClock(time.Time{}), timer: newFakeTimer(), log: &errLog{}}
+	h.src = h.newSource(t, opts...)
+	return h
+}
+
+func (h *harness) newSource(t *testing.T, opts ...JWKSOption) *JWKS {
+	t.Helper()
+	all := append([]JWKSOption{withClock(h.clock.Now), withAfter(h.timer.after), WithJWKSErrorHandler(h.log.add)}, opts...)
+	src, err := NewJWKS(context.Background(), h.srv.URL(), all...)
+	if err != nil {
+		t.Fatalf("NewJWKS: %v", err)
+	}
+	t.Cleanup(func() { src.Close() })
+	h.timer.waitArmed(t)
+	return src
+}
+
+func mustKey(t *testing.T, src KeySource, kid, alg string) *Key {
+	t.Helper()
+	k, err := src.Key(context.Background(), kid, alg)
+	if err != nil {
+		t.Fatalf("Key(%q, %q): %v", kid, alg, err)
+	}
+	if k.ID() != kid || k.Algorithm() != alg {
+		t.Fatalf("Key(%q, %q) returned a key with kid %q, alg %q", kid, alg, k.ID(), k.Algorithm())
+	}
+	return k
+}
+
+func TestJWKSKeyTypes(t *testing.T) {
+	t.Parallel()
+	var keys []*jwttest.Key
+	for _, alg := range []string{"RS256", "RS512", "PS256", "PS384", "ES256", "ES384", "ES512", "EdDSA"} {
+		keys = append(keys, jwttest.NewKey(t, alg))
+	}
+	h := newHarness(t, keys)
+	if diff := cmp.Diff([]error(nil), h.log.take()); diff != "" {
+		t.Errorf("errors reported (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(defaultJWKSAlgorithms, h.src.Algorithms()); diff != "" {
+		t.Errorf("Algorithms (-want +got):\n%s", diff)
+	}
+	for _, tk := range keys {
+		t.Run(tk.Algorithm(), func(t *testing.T) {
+			k := mustKey(t, h.src, tk.ID(), tk.Algorithm())
+			if !k.key.(interface{ Equal(crypto.PublicKey) bool }).Equal(tk.Public()) {
+				t.Errorf("key material differs from the published key")
+			}
+			// Another algorithm for a known kid: rejected without a fetch.
+			other := "ES256"
+			if tk.Algorithm() == other {
+				other = "ES384"
+			}
+			if _, err := h.src.Key(context.Background(), tk.ID(), other); !errors.Is(err, errAlgMismatch) {
+				t.Errorf("Key(kid, %s) error = %v, want errAlgMismatch", other, err)
+			}
+		})
+	}
+	if got := h.srv.Fetches(); got != 1 {
+		t.Errorf("Fetches = %d, want 1", got)
+	}
+	select {
+	case <-h.src.Ready():
+	default:
+		t.Error("Ready is not closed after a successful fetch")
+	}
+	if err := h.src.Err(); err != nil {
+		t.Errorf("Err = %v", err)
+	}
+}
+
+func TestJWKSKIDMatchedExactly(t *testing.T) {
+	t.Parallel()
+	noKID := jwttest.NewKey(t, "EdDSA").WithID("")
+	withKID := jwttest.NewKey(t, "ES256").WithID("Key-1")
+	h := newHarness(t, []*jwttest.Key{noKID, withKID})
+	mustKey(t, h.src, "", "EdDSA")
+	mustKey(t, h.src, "Key-1", "ES256")
+	for _, kid := range []string{"key-1", "Key-1 ", "Key", "x"} {
+		if _, err := h.src.Key(context.Background(), kid, "ES256"); !errors.Is(err, errUnknownKey) {
+			t.Errorf("Key(%q) error = %v, want errUnknownKey", kid, err)
+		}
+	}
+	if _, err := h.src.Key(context.Background(), "", "ES256"); !errors.Is(err, errAlgMismatch) {
+		t.Errorf(`Key("", ES256) error = %v, want errAlgMismatch`, err)
+	}
+}
+
+func TestJWKSSnapshotSizes(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{1, linearSearchMax, linearSearchMax + 1, 20} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
+			var jwks []any
+			for i := range n {
+				jwks = append(jwks, jwkMap(t, jwttest.NewKey(t, "ES256").WithID(fmt.Sprint("k", i))))
+			}
+			// One kid published for two algorithms.
+			jwks = append(jwks, jwkMap(t, jwttest.NewKey(t, "ES384").WithID("k0")))
+			snap, err := parseJWKS(jwksBody(t, jwks...), defaultJWKSAlgorithms, nil, func(e error) { t.Error(e) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := snap.byKID != nil, n+1 > linearSearchMax; got != want {
+				t.Errorf("map used: %v, want %v", got, want)
+			}
+			type result struct {
+				Found, KIDKnown bool
+			}
+			tests := []struct {
+				kid, alg string
+				want     result
+			}{
+				{"k0", "ES256", result{true, true}},
+				{"k0", "ES384", result{true, true}},
+				{fmt.Sprint("k", n-1), "ES256", result{true, true}},
+				{"k0", "ES512", result{false, true}},
+				{"k", "ES256", result{false, false}},
+				{"", "ES256", result{false, false}},
+			}
+			for _, tc := range tests {
+				k, known := snap.lookup(tc.kid, tc.alg)
+				got := result{k != nil, known}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("lookup(%q, %q) (-want +got):\n%s", tc.kid, tc.alg, diff)
+				}
+				if k != nil && (k.id != tc.kid || k.alg != tc.alg) {
+					t.Errorf("lookup(%q, %q) = %q/%q", tc.kid, tc.alg, k.id, k.alg)
+				}
+			}
+		})
+	}
+}
+
+// jwkMap returns k's JWK as a map, to be edited.
+func jwkMap(t testing.TB, k *jwttest.Key) map[string]any {
+	t.Helper()
+	data, _ := json.Marshal(k.JWK())
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func jwksBody(t testing.TB, keys ...any) []byte {
+	t.Helper()
+	data, err := json.Marshal(map[string]any{"keys": keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestParseJWKSSkipsKeys(t *testing.T) {
+	t.Parallel()
+	rsa := jwttest.NewKey(t, "RS256").WithID("rsa")
+	ec := jwttest.NewKey(t, "ES256").WithID("ec")
+	ed := jwttest.NewKey(t, "EdDSA").WithID("ed")
+	hs := jwttest.NewKey(t, "HS256").WithID("hs")
+	weak := weakRSAJWK(t)
+	edit := func(k *jwttest.Key, change map[string]any) map[string]any {
+		m := jwkMap(t, k)
+		for name, v := range change {
+			if v == nil {
+				delete(m, name)
+			} else {
+				m[name] = v
+			}
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		jwk  any
+		algs []string
+		want error // nil: accepted
+	}{
+		{"rsa", edit(rsa, nil), nil, nil},
+		{"ec without alg gets ES256", edit(ec, map[string]any{"alg": nil}), nil, nil},
+		{"ed without alg gets EdDSA", edit(ed, map[string]any{"alg": nil}), nil, nil},
+		{"rsa without alg, allowlist RS256", edit(rsa, map[string]any{"alg": nil}), []string{"RS256", "ES256"}, nil},
+		{"key_ops verify", edit(ec, map[string]any{"key_ops": []string{"verify"}, "use": nil}), nil, nil},
+		{"use enc", edit(ec, map[string]any{"use": "enc"}), nil, ErrJWKIgnored},
+		{"key_ops without verify", edit(ec, map[string]any{"key_ops": []string{"encrypt"}}), nil, ErrJWKIgnored},
+		{"alg outside the allowlist", edit(rsa, nil), []string{"ES256"}, ErrJWKIgnored},
+		{"alg none", edit(ec, map[string]any{"alg": "none"}), nil, ErrJWKIgnored},
+		{"alg HS256 on an RSA key", edit(rsa, map[string]any{"alg": "HS256"}), nil, ErrJWKIgnored},
+		{"rsa without alg, default allowlist", edit(rsa, map[string]any{"alg": nil}), nil, ErrJWKIgnored},
+		{"ec without alg, curve not allowed", edit(ec, map[string]any{"alg": nil}), []string{"ES384"}, ErrJWKIgnored},
+		{"oct", edit(hs, nil), nil, ErrJWKUnsupported},
+		{"oct without alg", edit(hs, map[string]any{"alg": nil}), nil, ErrJWKUnsupported},
+		{"OKP X25519", edit(ed, map[string]any{"crv": "X25519", "alg": nil}), nil, ErrJWKUnsupported},
+		{"EC secp256k1", edit(ec, map[string]any{"crv": "secp256k1"}), nil, ErrJWKUnsupported},
+		{"unknown kty", edit(ec, map[string]any{"kty": "PQC"}), nil, ErrJWKUnsupported},
+		{"rsa 1024", weak, []string{"RS256"}, ErrJWKInvalid},
+		{"ec alg of another curve", edit(ec, map[string]any{"alg": "ES384"}), nil, ErrJWKInvalid},
+		{"ec alg of RSA", edit(ec, map[string]any{"alg": "RS256"}), nil, ErrJWKInvalid},
+		{"ec curve name of another size", edit(ec, map[string]any{"crv": "P-384", "alg": nil}), nil, ErrJWKInvalid},
+		{"ec point not on curve", edit(ec, map[string]any{"y": flipLastByte(t, ec.JWK().Y)}), nil, ErrJWKInvalid},
+		{"ec coordinates padded with base64 '='", edit(ec, map[string]any{"x": ec.JWK().X + "="}), nil, ErrJWKInvalid},
+		{"ed wrong length", edit(ed, map[string]any{"x": "AAAA"}), nil, ErrJWKInvalid},
+		{"rsa exponent 1", edit(rsa, map[string]any{"e": "AQ"}), nil, ErrJWKInvalid},
+		{"rsa even exponent", edit(rsa, map[string]any{"e": "AQAA"}), nil, ErrJWKInvalid},
+		{"rsa missing n", edit(rsa, map[string]any{"n": nil}), nil, ErrJWKInvalid},
+		{"rsa n leading zero", edit(rsa, map[string]any{"n": "AAAA" + jwkMap(t, rsa)["n"].(string)}), nil, ErrJWKInvalid},
+		{"private d", edit(ec, map[string]any{"d": "AAAA"}), nil, ErrJWKInvalid},
+		{"missing kty", edit(ec, map[string]any{"kty": nil}), nil, ErrJWKInvalid},
+		{"kty in another case", edit(ec, map[string]any{"kty": nil, "KTY": "EC"}), nil, ErrJWKInvalid},
+		{"kid a number", edit(ec, map[string]any{"kid": 7}), nil, ErrJWKInvalid},
+		{"kid empty", edit(ec, map[string]any{"kid": ""}), nil, ErrJWKInvalid},
+		{"key_ops a string", edit(ec, map[string]any{"key_ops": "verify"}), nil, ErrJWKInvalid},
+		{"not an object", "RSA", nil, ErrJWKInvalid},
+		{"null", nil, nil, ErrJWKInvalid},
+	}
+	good := jwkMap(t, jwttest.NewKey(t, "ES384").WithID("good"))
+	tests = append(tests, struct {
+		name string
+		jwk  any
+		algs []string
+		want error
+	}{"same kid and alg as an earlier key", good, nil, ErrJWKInvalid})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			algs := tc.algs
+			if algs == nil {
+				algs = defaultJWKSAlgorithms
+			}
+			if !slices.Contains(algs, "ES384") {
+				algs = append(algs[:len(algs):len(algs)], "ES384")
+			}
+			var skipped []error
+			snap, err := parseJWKS(jwksBody(t, good, tc.jwk), algs, nil, func(e error) { skipped = append(skipped, e) })
+			if err != nil {
+				t.Fatalf("parseJWKS: %v (skipped: %v)", err, skipped)
+			}
+			if k, _ := snap.lookup("good", "ES384"); k == nil {
+				t.Error("the good key was lost")
+			}
+			if tc.want == nil {
+				if len(skipped) != 0 {
+					t.Errorf("skipped: %v", skipped)
+				}
+				if n := len(snap.all); n != 2 {
+					t.Errorf("%d kids in the set, want 2", n)
+				}
+				return
+			}
+			if len(skipped) != 1 {
+				t.Fatalf("skipped %v, want one error wrapping %v", skipped, tc.want)
+			}
+			t.Log(skipped[0])
+			var je *JWKError
+			if !errors.As(skipped[0], &je) || je.Index != 1 || !errors.Is(je, tc.want) {
+				t.Errorf("skipped %#v (%v), want a *JWKError for index 1 wrapping %v", skipped[0], skipped[0], tc.want)
+			}
+			if n := len(snap.all); n != 1 {
+				t.Errorf("%d kids in the set, want 1", n)
+			}
+		})
+	}
+}
+
+// weakRSAJWK is the JWK of a fresh 1024-bit RSA key, which jwttest does not
+// make.
+func weakRSAJWK(t testing.TB) map[string]any {
+	t.Helper()
+	pk, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	return map[string]any{"kty": "RSA", "kid": "weak", "use": "sig", "n": b64(pk.N.Bytes()), "e": "AQAB"}
+}
+
+// flipLastByte changes the last byte of a base64url member.
+func flipLastByte(t *testing.T, s string) string {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 1
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func TestParseJWKSDocument(t *testing.T) {
+	t.Parallel()
+	good := jwkMap(t, jwttest.NewKey(t, "EdDSA"))
+	goodJSON, _ := json.Marshal(good)
+	tests := []struct {
+		name string
+		body string
+		ok   bool
+	}{
+		{"one key", `{"keys":[` + string(goodJSON) + `]}`, true},
+		{"extra members", `{"other":1,"keys":[` + string(goodJSON) + `]}`, true},
+		{"not JSON", `keys`, false},
+		{"empty", ``, false},
+		{"array", `[` + string(goodJSON) + `]`, false},
+		{"no keys", `{}`, false},
+		{"keys null", `{"keys":null}`, false},
+		{"keys object", `{"keys":{}}`, false},
+		{"empty keys", `{"keys":[]}`, false},
+		{"no usable key", `{"keys":[{"kty":"oct","k":"AAAA"}]}`, false},
+		{"duplicate keys member", `{"keys":[],"keys":[` + string(goodJSON) + `]}`, false},
+		{"trailing data", `{"keys":[` + string(goodJSON) + `]} {}`, false},
+		{"truncated", `{"keys":[` + string(goodJSON), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := parseJWKS([]byte(tc.body), defaultJWKSAlgorithms, nil, func(error) {})
+			if got := err == nil; got != tc.ok {
+				t.Errorf("parseJWKS ok = %v (err %v), want %v", got, err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestJWKSReportsSkippedKeys(t *testing.T) {
+	t.Parallel()
+	enc := jwttest.NewKey(t, "ES256").WithID("enc")
+	sig := jwttest.NewKey(t, "ES256").WithID("sig")
+	h := &harness{srv: jwttest.NewJWKSServer(t), clock: jwttest.NewClock(time.Time{}), timer: newFakeTimer(), log: &errLog{}}
+	encJWK := enc.JWK()
+	encJWK.Use = "enc"
+	h.srv.SetJWKs(encJWK, sig.JWK(), jwttest.NewKey(t, "HS256").WithID("hmac").JWK())
+	h.src = h.newSource(t)
+	type report struct {
+		Index  int
+		KID    string
+		Reason error
+	}
+	var got []report
+	for _, e := range h.log.take() {
+		var je *JWKError
+		if !errors.As(e, &je) {
+			t.Fatalf("reported %v, not a *JWKError", e)
+		}
+		r := report{je.Index, je.KID, nil}
+		for _, reason := range []error{ErrJWKIgnored, ErrJWKUnsupported, ErrJWKInvalid} {
+			if errors.Is(je, reason) {
+				r.Reason = reason
+			}
+		}
+		got = append(got, r)
+	}
+	want := []report{{0, "enc", ErrJWKIgnored}, {2, "hmac", ErrJWKUnsupported}}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+		t.Errorf("reports (-want +got):\n%s", diff)
+	}
+	mustKey(t, h.src, "sig", "ES256")
+	if _, err := h.src.Key(context.Background(), "enc", "ES256"); !errors.Is(err, errUnknownKey) {
+		t.Errorf("Key(enc) error = %v, want errUnknownKey", err)
+	}
+}
+
+func TestJWKSRotation(t *testing.T) {
+	t.Parallel()
+	a := jwttest.NewKey(t, "ES256").WithID("a")
+	b := jwttest.NewKey(t, "EdDSA").WithID("b")
+	h := newHarness(t, []*jwttest.Key{a})
+	ctx := context.Background()
+	keyA := mustKey(t, h.src, "a", "ES256")
+
+	// A new key published: not seen before the cooldown allows a fetch.
+	h.srv.AddKeys(b)
+	if _, err := h.src.Key(ctx, "b", "EdDSA"); !errors.Is(err, errUnknownKey) {
+		t.Fatalf("Key(b) within the cooldown: error %v, want errUnknownKey", err)
+	}
+	if got := h.srv.Fetches(); got != 1 {
+		t.Fatalf("Fetches = %d, want 1 (no fetch within the cooldown)", got)
+	}
+	h.clock.Advance(defaultRefreshCooldown)
+	keyB := mustKey(t, h.src, "b", "EdDSA") // triggers and waits for a fetch
+	if got := h.srv.Fetches(); got != 2 {
+		t.Errorf("Fetches = %d, want 2", got)
+	}
+	if got := mustKey(t, h.src, "a", "ES256"); got != keyA {
+		t.Error("a refresh that left key a unchanged replaced its *Key")
+	}
+
+	// A key removed: rejected after the next (background) refresh.
+	h.srv.RemoveKeys("a")
+	h.timer.tick(t)
+	if _, err := h.src.Key(ctx, "a", "ES256"); !errors.Is(err, errUnknownKey) {
+		t.Errorf("Key(a) after removal: error %v, want errUnknownKey", err)
+	}
+	if got := mustKey(t, h.src, "b", "EdDSA"); got != keyB {
+		t.Error("a refresh that left key b unchanged replaced its *Key")
+	}
+
+	// The same kid with new material: a new *Key.
+	b2 := jwttest.NewKey(t, "EdDSA").WithID("b")
+	h.srv.SetKeys(b2)
+	h.timer.tick(t)
+	got := mustKey(t, h.src, "b", "EdDSA")
+	if got == keyB || !got.key.(interface{ Equal(crypto.PublicKey) bool }).Equal(b2.Public()) {
+		t.Error("key b's material changed but Key returned the old key")
+	}
+	if diff := cmp.Diff([]error(nil), h.log.take()); diff != "" {
+		t.Errorf("errors reported (-want +got):\n%s", diff)
+	}
+}
+
+func TestJWKSKeepsLastGoodKeys(t *testing.T) {
+	t.Parallel()
+	a := jwttest.NewKey(t, "ES256").WithID("a")
+	h := newHarness(t, []*jwttest.Key{a}, WithMaxJWKSSize(4096))
+	keyA := mustKey(t, h.src, "a", "ES256")
+	var maxBytes *http.MaxBytesError
+	tests := []struct {
+		name    string
+		breakIt func()
+		check   func(error) bool
+	}{
+		{"503", func() { h.srv.SetStatus(http.StatusServiceUnavailable) }, func(err error) bool { return strings.Contains(err.Error(), "503") }},
+		{"malformed", func() { h.srv.SetBody([]byte(`{"keys":[`)) }, func(err error) bool { return err != nil }},
+		{"oversized", func() { h.srv.SetBody(jwksBody(t, strings.Repeat("x", 5000))) }, func(err error) bool { return errors.As(err, &maxBytes) && maxBytes.Limit == 4096 }},
+		{"no usable key", func() { h.srv.SetJWKs(jwttest.NewKey(t, "HS256").JWK()) }, func(err error) bool { return strings.Contains(err.Error(), "no usable key") }},
+		{"empty set", func() { h.srv.SetJWKs() }, func(err error) bool { return strings.Contains(err.Error(), "no usable key") }},
+		{"server down", func() { h.srv.Close() }, func(err error) bool { return err != nil }},
+	}
+	for _, tc := range tests { // sequential: they share the server
+		tc.breakIt()
+		if d := h.timer.tick(t); d != defaultRefreshCooldown {
+			t.Errorf("%s: retry after %v, want %v", tc.name, d, defaultRefreshCooldown)
+		}
+		if err := h.src.Err(); err == nil || !tc.check(err) {
+			t.Errorf("%s: Err = %v", tc.name, err)
+		}
+		if got := mustKey(t, h.src, "a", "ES256"); got != keyA {
+			t.Errorf("%s: the last good key was replaced", tc.name)
+		}
+		if errs := h.log.take(); len(errs) == 0 || !errors.Is(errs[len(errs)-1], h.src.Err()) {
+			t.Errorf("%s: handler got %v, want Err last", tc.name, errs)
+		}
+		h.srv.SetStatus(0)
+		h.srv.SetKeys(a)
+	}
+}
+
+func TestJWKSNeverAvailable(t *testing.T) {
+	t.Parallel()
+	a := jwttest.NewKey(t, "ES256").WithID("a")
+	h := &harness{srv: jwttest.NewJWKSServer(t, a), clock: jwttest.NewClock(time.Time{}), timer: newFakeTimer(), log: &errLog{}}
+	h.srv.SetStatus(http.StatusInternalServerError)
+	h.src = h.newSource(t)
+	_, err := h.src.Key(context.Background(), "a", "ES256")
+	if !errors.Is(err, ErrKeysUnavailable) || !strings.Contains(err.Error(), "500") {
+		t.Errorf("Key error = %v, want ErrKeysUnavailable with the cause", err)
+	}
+	if err := h.src.Err(); err == nil || errors.Is(err, ErrKeysUnavailable) {
+		t.Errorf("Err = %v, want the fetch error", err)
+	}
+	select {
+	case <-h.src.Ready():
+		t.Error("Ready is closed without keys")
+	default:
+	}
+	// The server recovers; the next lookup after the cooldown fetches.
+	h.srv.SetStatus(0)
+	h.clock.Advance(defaultRefreshCooldown)
+	mustKey(t, h.src, "a", "ES256")
+	<-h.src.Ready()
+
+	// A URL where nothing listens.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	src, err := NewJWKS(context.Background(), dead.URL+"/jwks")
+	if err != nil {
+		t.Fatalf("NewJWKS: %v", err)
+	}
+	defer src.Close()
+	if _, err := src.Key(context.Background(), "a", "ES256"); !errors.Is(err, ErrKeysUnavailable) {
+		t.Errorf("Key error = %v, want ErrKeysUnavailable", err)
+	}
+}
+
+func TestJWKSUnknownKIDStorm(t *testing.T) {
+	t.Parallel()
+	a := jwttest.NewKey(t, "ES256").WithID("a")
+	h := newHarness(t, []*jwttest.Key{a})
+	lookups := func() {
+		var wg sync.WaitGroup
+		for range 1000 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				kid := fmt.Sprintf("random-%d", mrand.Uint64())
+				if _, err := h.src.Key(context.Background(), kid, "ES256"); !errors.Is(err, errUnknownKey) {
+					t.Errorf("Key(%s) error = %v, want errUnknownKey", kid, err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	steps := []struct {
+		name    string
+		advance time.Duration
+		latency time.Duration
+		want    int
+	}{
+		{"within the cooldown", 0, 0, 1},
+		{"just before its end", defaultRefreshCooldown - time.Second, 0, 1},
+		{"after it", time.Second, 0, 2},
+		{"after it, slow server", defaultRefreshCooldown, 50 * time.Millisecond, 3},
+		{"again within it", defaultRefreshCooldown / 2, 0, 3},
+	}
+	for _, st := range steps {
+		h.clock.Advance(st.advance)
+		h.srv.SetLatency(st.latency)
+		lookups()
+		if got := h.srv.Fetches(); got != st.want {
+			t.Errorf("%s: Fetches = %d, want %d", st.name, got, st.want)
+		}
+	}
+}
+
+func TestJWKSSlowServer(t *testing.T) {
+	t.Parallel()
+	a := jwttest.NewKey(t, "ES256").WithID("a")
+	srv := jwttest.NewJWKSServer(t, a)
+	srv.SetLatency(time.Hour)
+	clock := jwttest.NewClock(time.Time{})
+	const bound = time.Second // generous: the race detector and a busy machine are slow
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	src, err := NewJWKS(ctx, srv.URL(), WithLookupTimeout(bound), withClock(clock.Now))
+	if err != nil {
+		t.Fatalf("NewJWKS: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("NewJWKS waited %v for a slow server, past its context's 100ms", elapsed)
+	}
+	// No keys yet, the first fetch still hanging: the lookup joins it and
+	// gives up after the bound.
+	start = time.Now()
+	_, err = src.Key(context.Background(), "a", "ES256")
+	if elapsed := time.Since(start); elapsed < bound || elapsed > 5*time.Second {
+		t.Errorf("Key took %v, want about %v", elapsed, bound)
+	}
+	if !errors.Is(err, ErrKeysUnavailable) {
+		t.Errorf("Key error = %v, want ErrKeysUnavailable", err)
+	}
+	// A request context shorter than the bound wins.
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer rcancel()
+	start = time.Now()
+	if _, err := src.Key(rctx, "a", "ES256"); !errors.Is(err, ErrKeysUnavailable) {
+		t.Errorf("Key error = %v, want ErrKeysUnavailable", err)
+	}
+	if elapsed := time.Since(start); elapsed > bound*9/10 {
+		t.Errorf("Key took %v, past its context's 10ms", elapsed)
+	}
+	// Close cancels the hanging fetch instead of waiting for it.
+	start = time.Now()
+	src.Close()
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("Close took %v", elapsed)
+	}
+}
+
+func TestJWKSCacheControl(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, []*jwttest.Key{jwttest.NewKey(t, "EdDSA")})
+	tests := []struct {
+		header string
+		status int
+		want   time.Duration
+	}{
+		{"", 0, defaultRefreshInterval},
+		{"max-age=300", 0, 5 * time.Minute},
+		{"public, max-age=7200, must-revalidate", 0, 2 * time.Hour},
+		{"max-age=5", 0, time.Minute},
+		{"max-age=0", 0, time.Minute},
+		{"max-age=99999999999999999999", 0, defaultRefreshInterval}, // unparsable: ignored
+		{"max-age=999999", 0, 24 * time.Hour},
+		{`max-age="600"`, 0, 10 * time.Minute},
+		{"no-store", 0, time.Minute},
+		{"no-cache, max-age=3600", 0, time.Minute},
+		{"max-age=abc", 0, defaultRefreshInterval},
+		{"max-age=300", http.StatusBadGateway, defaultRefreshCooldown}, // failed fetch: retry
+	}
+	for _, tc := range tests { // sequential: they share the server
+		h.srv.SetCacheControl(tc.header)
+		h.srv.SetStatus(tc.status)
+		if got := h.timer.tick(t); got != tc.want {
+			t.Errorf("Cache-Control %q, status %d: next refresh in %v, want %v", tc.header, tc.status, got, tc.want)
+		}
+	}
+}
+
+func TestJWKSRefreshInterval(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		opts     []JWKSOption
+		wantOK   time.Duration
+		wantFail time.Duration
+	}{
+		{"defaults", nil, 15 * time.Minute, time.Minute},
+		{"interval", []JWKSOption{WithRefreshInterval(time.Hour)}, time.Hour, time.Minute},
+		{"short interval", []JWKSOption{WithRefreshInterval(10 * time.Second)}, 10 * time.Second, 10 * time.Second},
+		{"cooldown", []JWKSOption{WithRefreshCooldown(5 * time.Minute)}, 15 * time.Minute, 5 * time.Minute},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, []*jwttest.Key{jwttest.NewKey(t, "ES256")}, tc.opts...)
+			if got := h.timer.tick(t); got != tc.wantOK {
+				t.Errorf("after success: %v, want %v", got, tc.wantOK)
+			}
+			h.srv.SetStatus(http.StatusInternalServerError)
+			if got := h.timer.tick(t); got != tc.wantFail {
+				t.Errorf("after failure: %v, want %v", got, tc.wantFail)
+			}
+		})
+	}
+}
+
+// failingTransport fails every request without touching the network.
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("no network in this test")
+}
+
+func TestNewJWKSConfiguration(t *testing.T) {
+	t.Parallel()
+	offline := WithHTTPClient(&http.Client{Transport: failingTransport{}})
+	tests := []struct {
+		name string
+		url  string
+		opts []JWKSOption
+		ok   bool
+	}{
+		{"https", "https://idp.example/jwks", nil, true},
+		{"http loopback v4", "http://127.0.0.1:1/jwks", nil, true},
+		{"http loopback v4 /8", "http://127.3.2.1:1/jwks", nil, true},
+		{"http loopback v6", "http://[::1]:1/jwks", nil, true},
+		{"http localhost", "http://localhost:1/jwks", nil, true},
+		{"http non-loopback", "http://idp.example/jwks", nil, false},
+		{"http private address", "http://10.0.0.1/jwks", nil, false},
+		{"http localhost suffix", "http://localhost.idp.example/jwks", nil, false},
+		{"http with WithInsecureHTTP", "http://idp.example/jwks", []JWKSOption{WithInsecureHTTP()}, true},
+		{"ftp", "ftp://idp.example/jwks", nil, false},
+		{"relative", "/jwks", nil, false},
+		{"no host", "https:///jwks", nil, false},
+		{"fragment", "https://idp.example/jwks#x", nil, false},
+		{"not a URL", "https://idp.example/%zz", nil, false},
+		{"zero interval", "https://idp.example/jwks", []JWKSOption{WithRefreshInterval(0)}, false},
+		{"zero cooldown", "https://idp.example/jwks", []JWKSOption{WithRefreshCooldown(0)}, false},
+		{"negative lookup timeout", "https://idp.example/jwks", []JWKSOption{WithLookupTimeout(-1)}, false},
+		{"zero lookup timeout", "https://idp.example/jwks", []JWKSOption{WithLookupTimeout(0)}, true},
+		{"zero fetch timeout", "https://idp.example/jwks", []JWKSOption{WithFetchTimeout(0)}, false},
+		{"zero size", "https://idp.example/jwks", []JWKSOption{WithMaxJWKSSize(0)}, false},
+		{"nil client", "https://idp.example/jwks", []JWKSOption{WithHTTPClient(nil)}, false},
+		{"nil option", "https://idp.example/jwks", []JWKSOption{nil}, false},
+		{"no algorithms", "https://idp.example/jwks", []JWKSOption{WithAlgorithms()}, false},
+		{"HMAC algorithm", "https://idp.example/jwks", []JWKSOption{WithAlgorithms("RS256", "HS256")}, false},
+		{"none algorithm", "https://idp.example/jwks", []JWKSOption{WithAlgorithms("none")}, false},
+		{"algorithms", "https://idp.example/jwks", []JWKSOption{WithAlgorithms("RS256", "ES256", "RS256")}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			src, err := NewJWKS(context.Background(), tc.url, append([]JWKSOption{offline}, tc.opts...)...)
+			if (err == nil) != tc.ok {
+				t.Fatalf("NewJWKS error = %v, want ok %v", err, tc.ok)
+			}
+			if err == nil {
+				src.Close()
+			}
+		})
+	}
+	src, err := NewJWKS(context.Background(), "https://idp.example/jwks", offline, WithAlgorithms("RS256", "ES256", "RS256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if diff := cmp.Diff([]string{"RS256", "ES256"}, src.Algorithms()); diff != "" {
+		t.Errorf("Algorithms (-want +got):\n%s", diff)
+	}
+	if !src.requiresIssuer() {
+		t.Error("requiresIssuer = false")
+	}
+}
+
+func TestJWKSRedirects(t *testing.T) {
+	t.Parallel()
+	keys := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
+	tests := []struct {
+		name   string
+		target string
+		ok     bool
+	}{
+		{"to loopback http", keys.URL(), true},
+		{"to non-loopback http", "http://idp.example/jwks", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			redirect := httptest.NewServer(http.RedirectHandler(tc.target, http.StatusFound))
+			defer redirect.Close()
+			// The caller's client would follow anything; the source must not.
+			src, err := NewJWKS(context.Background(), redirect.URL, WithHTTPClient(&http.Client{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			err = src.Err()
+			if (err == nil) != tc.ok {
+				t.Errorf("Err = %v, want ok %v", err, tc.ok)
+			}
+			if !tc.ok && !strings.Contains(fmt.Sprint(err), "redirect refused") {
+				t.Errorf("Err = %v, want a refused redirect", err)
+			}
+		})
+	}
+}
+
+// TestJWKSClose is not parallel: it counts goroutines.
+func TestJWKSClose(t *testing.T) {
+	srv := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
+	before := runtime.NumGoroutine()
+	var sources []*JWKS
+	for range 5 {
+		src, err := NewJWKS(context.Background(), srv.URL(), WithRefreshInterval(time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, src)
+	}
+	// With a 1ms interval the loops are busy refreshing.
+	srv.WaitFetches(20, 10*time.Second)
+	for _, src := range sources {
+		src.Close()
+		select {
+		case <-src.done:
+		default:
+			t.Error("Close returned before the refresh loop ended")
+		}
+		src.Close() // idempotent
+		// Keys stay usable, and no fetch can start any more.
+		mustKey(t, src, "a", "ES256")
+		src.mu.Lock()
+		f := src.startFetchLocked()
+		src.mu.Unlock()
+		if f != nil {
+			t.Error("a fetch started after Close")
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // idle HTTP connections wind down
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before, %d after Close", before, after)
+	}
+}
+
+// TestJWKSConcurrentRefresh runs lookups while the key set is refreshed and
+// rotated, for the race detector.
+func TestJWKSConcurrentRefresh(t *testing.T) {
+	t.Parallel()
+	stable := jwttest.NewKey(t, "ES256").WithID("stable")
+	h := newHarness(t, []*jwttest.Key{stable}, WithLookupTimeout(time.Millisecond))
+	want := mustKey(t, h.src, "stable", "ES256")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if k, err := h.src.Key(context.Background(), "stable", "ES256"); err != nil || k != want {
+					t.Errorf("Key(stable) = %p, %v; want %p", k, err, want)
+					return
+				}
+				_, _ = h.src.Key(context.Background(), fmt.Sprintf("r%d-%d", i, n), "ES256")
+				_ = h.src.Err()
+			}
+		}()
+	}
+	for i := range 30 {
+		other := jwttest.NewKey(t, "EdDSA").WithID(fmt.Sprint("other", i))
+		h.srv.SetKeys(stable, other)
+		h.clock.Advance(defaultRefreshCooldown / 3)
+		h.timer.tick(t)
+	}
+	close(stop)
+	wg.Wait()
+}
+
+func FuzzParseJWKS(f *testing.F) {
+	f.Add([]byte(`{"keys":[]}`))
+	f.Add([]byte(`{"keys":[{"kty":"oct","k":"AAAA"}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","alg":"RS256"}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"RSA","KTY":"EC"}],"keys":1}`))
+	f.Add(jwksBody(f, weakRSAJWK(f)))
+	for _, alg := range []string{"RS256", "PS512", "ES256", "ES384", "ES512", "EdDSA"} {
+		k := jwttest.NewKey(f, alg)
+		noAlg := jwkMap(f, k)
+		delete(noAlg, "alg")
+		f.Add(jwksBody(f, jwkMap(f, k), noAlg))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, algs := range [][]string{defaultJWKSAlgorithms, {"RS256", "ES384"}} {
+			snap, err := parseJWKS(data, algs, nil, func(e error) {
+				var je *JWKError
+				if !errors.As(e, &je) {
+					t.Fatalf("skip reported %T %v", e, e)
+				}
+				if !errors.Is(e, ErrJWKIgnored) && !errors.Is(e, ErrJWKUnsupported) && !errors.Is(e, ErrJWKInvalid) {
+					t.Fatalf("skip reason %v wraps no sentinel", e)
+				}
+			})
+			if err != nil {
+				if snap != nil {
+					t.Fatal("a snapshot with an error")
+				}
+				continue
+			}
+			for _, k := range snap.all {
+				if got, _ := snap.lookup(k.id, k.alg); got != k {
+					t.Fatalf("key %q/%q cannot be looked up", k.id, k.alg)
+				}
+				if !slices.Contains(algs, k.alg) {
+					t.Fatalf("key %q/%q outside the allowlist %v", k.id, k.alg, algs)
+				}
+				if _, err := NewKey(k.id, k.alg, k.key); err != nil {
+					t.Fatalf("accepted a key NewKey refuses: %v", err)
+				}
+				if k.alg[:2] == "HS" {
+					t.Fatal("accepted a symmetric key")
+				}
+			}
+		}
+	})
+}
+
+func BenchmarkJWKSKey(b *testing.B) {
+	k := jwttest.NewKey(b, "ES256").WithID("a")
+	srv := jwttest.NewJWKSServer(b, jwttest.NewKey(b, "ES256").WithID("other"), k)
+	src, err := NewJWKS(context.Background(), srv.URL())
+	if err != nil || src.Err() != nil {
+		b.Fatal(err, src.Err())
+	}
+	defer src.Close()
+	sources := []struct {
+		name string
+		src  KeySource
+		kid  string
+	}{
+		{"PublicKey", PublicKey("ES256", k.Public()), "a"},
+		{"JWKS", src, "a"},
+	}
+	for _, s := range sources {
+		b.Run(s.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := s.src.Key(ctx, s.kid, "ES256"); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
