@@ -55,6 +55,7 @@ type config struct {
 	addr, alg, keyFile, issuer, audience string
 	secret                               []byte
 	demo                                 bool
+	accessLog                            bool
 
 	mint             bool
 	sub, scope, role string
@@ -73,6 +74,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.keyFile, "key", "", "PEM public key or certificate for RS*/PS*/ES*/EdDSA")
 	fs.StringVar(&c.issuer, "issuer", "", "required iss claim (optional)")
 	fs.StringVar(&c.audience, "audience", "", "required aud claim (optional)")
+	fs.BoolVar(&c.accessLog, "access-log", true, "log every request (method, path, status, duration; never headers)")
 	fs.BoolVar(&c.mint, "mint", false, "print a token signed with the current HS256 secret and exit")
 	fs.StringVar(&c.sub, "sub", "user-1", "with -mint: the sub claim")
 	fs.StringVar(&c.scope, "scope", "persons:read persons:write", "with -mint: the scope claim (space-delimited)")
@@ -119,9 +121,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if c.accessLog {
+		routes = logRequests(log, routes)
+	}
 	srv := &http.Server{
 		Addr:              c.addr,
-		Handler:           logRequests(log, routes),
+		Handler:           routes,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -288,5 +289,25 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), tutorialToken) {
 		t.Error("the log contains a token")
+	}
+}
+
+// TestAccessLog: one line per request with method, path and status, and
+// never the token.
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	h, _ := server(t, nil)
+	var logs bytes.Buffer
+	logged := logRequests(slog.New(slog.NewTextHandler(&logs, nil)), h)
+	send(t, logged, "POST", "/?access_token="+tutorialToken, tutorialToken, tutorialBody)
+	send(t, logged, "POST", "/", "", tutorialBody)
+	got := logs.String()
+	for _, want := range []string{"method=POST path=/ status=200", "method=POST path=/ status=401"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, tutorialToken[:20]) {
+		t.Errorf("log contains the token:\n%s", got)
 	}
 }
