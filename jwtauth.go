@@ -211,6 +211,13 @@ func newVerifier(c *config, keys KeySource, issuers, audiences []string) (*verif
 			return nil, errors.New("jwtauth: this key source serves keys shared by several parties: an issuer and an audience are required (RFC 8725 sections 3.8, 3.9)")
 		}
 	}
+	// A source that knows its issuer (OIDC discovery) vouches for that
+	// issuer's tokens only.
+	if known, ok := keys.(interface{ Issuer() string }); ok {
+		if len(issuers) != 1 || issuers[0] != known.Issuer() {
+			return nil, fmt.Errorf("jwtauth: the key source belongs to issuer %q: accept exactly that issuer", known.Issuer())
+		}
+	}
 	for _, a := range keys.Algorithms() {
 		if !slices.Contains(algorithms, a) {
 			return nil, fmt.Errorf("jwtauth: unsupported algorithm %q", a)
