@@ -7,6 +7,8 @@
 //	go run ./examples/person                    # tutorial demo mode (insecure key "secret")
 //	JWT_SECRET=... go run ./examples/person     # HS256, strict defaults
 //	go run ./examples/person -alg RS256 -key pub.pem -issuer https://issuer.example -audience person-api
+//	go run ./examples/person -jwks https://idp.example/jwks.json -issuer https://idp.example/ -audience person-api
+//	go run ./examples/person -oidc https://idp.example/ -audience person-api
 //	JWT_SECRET=... go run ./examples/person -mint -sub alice -scope "persons:read persons:write"
 //
 // Routes:
@@ -18,7 +20,7 @@
 //	PUT    /persons/{id}   scope persons:write, owner or role admin: 200, 403, 404
 //	DELETE /persons/{id}   scope persons:write, owner or role admin: 204, 403, 404
 //
-// With JWT_SECRET unset and no -key, the server runs in the tutorial's demo
+// With JWT_SECRET unset and no -key, -jwks or -oidc, the server runs in the tutorial's demo
 // mode: HS256 with the key "secret", the token accepted raw or as Bearer, exp
 // not required. It logs a warning, since anyone can forge such tokens.
 package main
@@ -56,6 +58,8 @@ type config struct {
 	secret                               []byte
 	demo                                 bool
 	accessLog                            bool
+	jwksURL, oidcIssuer                  string
+	algSet                               bool // -alg given explicitly
 
 	mint             bool
 	sub, scope, role string
@@ -73,7 +77,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.alg, "alg", "HS256", "token algorithm (HS256 uses $JWT_SECRET; others need -key)")
 	fs.StringVar(&c.keyFile, "key", "", "PEM public key or certificate for RS*/PS*/ES*/EdDSA")
 	fs.StringVar(&c.issuer, "issuer", "", "required iss claim (optional)")
-	fs.StringVar(&c.audience, "audience", "", "required aud claim (optional)")
+	fs.StringVar(&c.audience, "audience", "", "required aud claim (needed with -jwks and -oidc)")
+	fs.StringVar(&c.jwksURL, "jwks", "", "verify with the keys of this JWKS URL (needs -issuer and -audience)")
+	fs.StringVar(&c.oidcIssuer, "oidc", "", "verify tokens of this OpenID Connect issuer, keys found by discovery (needs -audience)")
 	fs.BoolVar(&c.accessLog, "access-log", true, "log every request (method, path, status, duration; never headers)")
 	fs.BoolVar(&c.mint, "mint", false, "print a token signed with the current HS256 secret and exit")
 	fs.StringVar(&c.sub, "sub", "user-1", "with -mint: the sub claim")
@@ -86,9 +92,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
+	fs.Visit(func(f *flag.Flag) { c.algSet = c.algSet || f.Name == "alg" })
 	if s := getenv("JWT_SECRET"); s != "" {
 		c.secret = []byte(s)
-	} else if c.keyFile == "" {
+	} else if c.keyFile == "" && c.jwksURL == "" && c.oidcIssuer == "" {
 		c.secret, c.demo = []byte(demoSecret), true
 	}
 	return c, nil
@@ -110,10 +117,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	mw, err := newMiddleware(c)
+	mw, closeKeys, err := newMiddleware(ctx, c)
 	if err != nil {
 		return err
 	}
+	defer closeKeys()
 	if c.demo {
 		log.Warn("INSECURE tutorial demo mode: HS256 key \"secret\", raw tokens accepted, exp not required; set JWT_SECRET (32+ bytes) or -key for real use")
 	}
@@ -160,16 +168,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// newMiddleware builds the verifier the flags describe.
-func newMiddleware(c config) (*jwtauth.Middleware, error) {
+// newMiddleware builds the verifier the flags describe. The returned
+// function stops a JWKS source's background refresh.
+func newMiddleware(ctx context.Context, c config) (*jwtauth.Middleware, func(), error) {
 	var keys jwtauth.KeySource
+	closeKeys := func() {}
+	var jwksOpts []jwtauth.JWKSOption
+	if c.algSet {
+		jwksOpts = append(jwksOpts, jwtauth.WithAlgorithms(c.alg))
+	}
+	// Wait at most this long for a provider's keys at start; the source
+	// keeps trying in the background (503 until it has keys).
+	startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	switch {
+	case c.jwksURL != "" && c.oidcIssuer != "":
+		return nil, nil, errors.New("-jwks and -oidc exclude each other")
+	case c.jwksURL != "":
+		src, err := jwtauth.NewJWKS(startCtx, c.jwksURL, jwksOpts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys, closeKeys = src, func() { src.Close() }
+	case c.oidcIssuer != "":
+		src, err := jwtauth.NewOIDC(startCtx, c.oidcIssuer, jwksOpts...)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys, closeKeys = src, func() { src.Close() }
+		if c.issuer == "" {
+			c.issuer = c.oidcIssuer
+		}
 	case c.keyFile != "":
 		keys = jwtauth.PEMFile(c.alg, c.keyFile)
 	case strings.HasPrefix(c.alg, "HS"):
 		keys = jwtauth.HMAC(c.alg, c.secret)
 	default:
-		return nil, fmt.Errorf("-alg %s needs -key", c.alg)
+		return nil, nil, fmt.Errorf("-alg %s needs -key, -jwks or -oidc", c.alg)
 	}
 	opts := []jwtauth.Option{jwtauth.WithClaims[jwt.MapClaims](), jwtauth.WithRealm("persons")}
 	if c.issuer != "" {
@@ -184,7 +219,12 @@ func newMiddleware(c config) (*jwtauth.Middleware, error) {
 			jwtauth.WithoutExpirationRequired(),
 			jwtauth.WithTokenSources(jwtauth.FromAuthorization()))
 	}
-	return jwtauth.New(keys, opts...)
+	mw, err := jwtauth.New(keys, opts...)
+	if err != nil {
+		closeKeys()
+		return nil, nil, err
+	}
+	return mw, closeKeys, nil
 }
 
 // mintToken signs a token with the HS256 secret for the README's curl lines.

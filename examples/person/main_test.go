@@ -15,6 +15,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/seedb5d7e80f/jwtauth/jwttest"
 )
 
 // The tutorial's curl: raw token, key "secret", payload {"hello":"world"}.
@@ -32,10 +34,11 @@ func server(t *testing.T, env map[string]string, args ...string) (http.Handler, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := newMiddleware(c)
+	mw, closeKeys, err := newMiddleware(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(closeKeys)
 	h, err := newServer(mw, newStore())
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +159,7 @@ func TestStrictMode(t *testing.T) {
 		t.Errorf("minted token: status %d, body %v", got.Status, got.Body)
 	}
 
-	if _, err := newMiddleware(config{alg: "HS256", secret: []byte("short")}); err == nil {
+	if _, _, err := newMiddleware(context.Background(), config{alg: "HS256", secret: []byte("short")}); err == nil {
 		t.Error("a JWT_SECRET under 32 bytes was accepted")
 	}
 }
@@ -252,12 +255,15 @@ func TestRunErrors(t *testing.T) {
 	t.Parallel()
 	noEnv := func(string) string { return "" }
 	tests := map[string][]string{
-		"unknown flag":         {"-nope"},
-		"extra argument":       {"extra"},
-		"RS256 without a key":  {"-alg", "RS256", "-addr", "127.0.0.1:0"},
-		"missing key file":     {"-alg", "RS256", "-key", "/nonexistent.pem", "-addr", "127.0.0.1:0"},
-		"mint with RS256":      {"-alg", "RS256", "-key", "x.pem", "-mint"},
-		"unusable listen addr": {"-addr", "256.0.0.1:-1"},
+		"unknown flag":          {"-nope"},
+		"extra argument":        {"extra"},
+		"RS256 without a key":   {"-alg", "RS256", "-addr", "127.0.0.1:0"},
+		"missing key file":      {"-alg", "RS256", "-key", "/nonexistent.pem", "-addr", "127.0.0.1:0"},
+		"mint with RS256":       {"-alg", "RS256", "-key", "x.pem", "-mint"},
+		"unusable listen addr":  {"-addr", "256.0.0.1:-1"},
+		"jwks and oidc":         {"-jwks", "http://127.0.0.1:1/jwks", "-oidc", "http://127.0.0.1:1", "-audience", "a", "-issuer", "i"},
+		"jwks without issuer":   {"-jwks", "http://127.0.0.1:1/jwks", "-audience", "a", "-addr", "127.0.0.1:0"},
+		"oidc without audience": {"-oidc", "http://127.0.0.1:1", "-addr", "127.0.0.1:0"},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -309,5 +315,36 @@ func TestAccessLog(t *testing.T) {
 	}
 	if strings.Contains(got, tutorialToken[:20]) {
 		t.Errorf("log contains the token:\n%s", got)
+	}
+}
+
+// TestJWKSAndOIDCFlags: the example verifies tokens of an identity provider,
+// keys from its JWKS URL (-jwks) or by discovery (-oidc).
+func TestJWKSAndOIDCFlags(t *testing.T) {
+	t.Parallel()
+	key := jwttest.NewKey(t, "RS256").WithID("k1")
+	idp := jwttest.NewJWKSServer(t, key)
+	tok := "Bearer " + jwttest.Mint(t, key, map[string]any{"iss": idp.Issuer(), "aud": "person-api", "scope": "persons:read"})
+	foreign := "Bearer " + jwttest.Mint(t, jwttest.NewKey(t, "RS256").WithID("k1"), map[string]any{"iss": idp.Issuer(), "aud": "person-api"})
+	for name, args := range map[string][]string{
+		"jwks": {"-jwks", idp.URL(), "-issuer", idp.Issuer(), "-audience", "person-api", "-alg", "RS256"},
+		"oidc": {"-oidc", idp.Issuer(), "-audience", "person-api"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, c := server(t, map[string]string{}, args...)
+			if c.demo {
+				t.Fatal("an identity provider selected demo mode")
+			}
+			if got := send(t, h, "POST", "/", tok, tutorialBody); got.Status != 200 {
+				t.Errorf("provider's token: %+v", got)
+			}
+			if got := send(t, h, "POST", "/", foreign, tutorialBody); got.Status != 401 {
+				t.Errorf("token signed by another key with the same kid: %+v", got)
+			}
+			if got := send(t, h, "POST", "/", "Bearer "+tutorialToken, tutorialBody); got.Status != 401 {
+				t.Errorf("the tutorial's HS256 token: %+v", got)
+			}
+		})
 	}
 }
