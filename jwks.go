@@ -633,9 +633,11 @@ func (s *JWKS) Key(ctx context.Context, kid, alg string) (*Key, error) {
 	return s.slowKey(ctx, kid, alg)
 }
 
+var errJWKSAlg = errors.New("jwtauth: the token's algorithm is not allowed for this key set")
+
 func (s *JWKS) slowKey(ctx context.Context, kid, alg string) (*Key, error) {
 	if !slices.Contains(s.cfg.algs, alg) {
-		return nil, fmt.Errorf("jwtauth: algorithm %q is not allowed for this key set", alg)
+		return nil, errJWKSAlg // never the header's text: it is the client's
 	}
 	if f := s.missFetch(); f != nil && s.cfg.lookupTimeout > 0 {
 		t := time.NewTimer(s.cfg.lookupTimeout)
