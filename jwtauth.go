@@ -27,6 +27,7 @@
 package jwtauth
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -318,6 +319,17 @@ func ClaimsFrom[T any](ctx context.Context) (T, bool) {
 	}
 	t, ok := p.claims.(T)
 	return t, ok
+}
+
+// RawClaimsFrom returns the verified claims JSON exactly as the token
+// carried it (a copy), for handlers that pass claims on or need members the
+// claims type does not declare, without decoding into a map.
+func RawClaimsFrom(ctx context.Context) (json.RawMessage, bool) {
+	p := principalFrom(ctx)
+	if p == nil || p.claims == nil {
+		return nil, false
+	}
+	return bytes.Clone(p.payload), true
 }
 
 // TokenFrom returns the raw compact token the request was authenticated with,

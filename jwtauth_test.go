@@ -1561,3 +1561,32 @@ func TestMultiIssuer(t *testing.T) {
 		})
 	}
 }
+
+// TestRawClaimsFrom: the claims JSON as the token carried it, a copy per
+// request, also from the cache.
+func TestRawClaimsFrom(t *testing.T) {
+	t.Parallel()
+	m := strictHS256(t, jwtauth.WithCache(4))
+	payload := claimsJSON(`"hello":"world"`)
+	tok := rawHS256(secret, hs256Header, payload)
+	var got []string
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, ok := jwtauth.RawClaimsFrom(r.Context())
+		if !ok {
+			t.Fatal("RawClaimsFrom reported false")
+		}
+		got = append(got, string(raw))
+		raw[0] = 'X' // must not reach the next request
+	}))
+	for range 3 {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if diff := cmp.Diff([]string{payload, payload, payload}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, ok := jwtauth.RawClaimsFrom(context.Background()); ok {
+		t.Error("RawClaimsFrom reported true without a middleware")
+	}
+}

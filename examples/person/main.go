@@ -206,7 +206,7 @@ func newMiddleware(ctx context.Context, c config) (*jwtauth.Middleware, func(), 
 	default:
 		return nil, nil, fmt.Errorf("-alg %s needs -key, -jwks or -oidc", c.alg)
 	}
-	opts := []jwtauth.Option{jwtauth.WithClaims[jwt.MapClaims](), jwtauth.WithRealm("persons")}
+	opts := []jwtauth.Option{jwtauth.WithRealm("persons")}
 	if c.issuer != "" {
 		opts = append(opts, jwtauth.WithIssuer(c.issuer))
 	}

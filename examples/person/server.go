@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync"
@@ -38,7 +39,7 @@ func newServer(mw *jwtauth.Middleware, st *store) (http.Handler, error) {
 	write := mw.Require(jwtauth.Scopes("persons:write"))
 
 	tutorial, err := jwtauth.Handle(func(ctx context.Context, p jwtauth.Person) (tutorialReply, error) {
-		claims, _ := jwtauth.ClaimsFrom[*jwt.MapClaims](ctx)
+		claims, _ := jwtauth.RawClaimsFrom(ctx)
 		return tutorialReply{Person: p, Claims: claims}, nil
 	})
 	if err != nil {
@@ -77,17 +78,16 @@ func newServer(mw *jwtauth.Middleware, st *store) (http.Handler, error) {
 // tutorialReply is the FastAPI tutorial's answer: the person as sent and the
 // token's claims.
 type tutorialReply struct {
-	Person jwtauth.Person `json:"person"`
-	Claims *jwt.MapClaims `json:"claims"`
+	Person jwtauth.Person  `json:"person"`
+	Claims json.RawMessage `json:"claims"`
 }
 
 func subject(ctx context.Context) string {
-	c, ok := jwtauth.ClaimsFrom[*jwt.MapClaims](ctx)
+	c, ok := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](ctx)
 	if !ok {
 		return ""
 	}
-	sub, _ := c.GetSubject()
-	return sub
+	return c.Subject
 }
 
 func (s *store) create(ctx context.Context, p jwtauth.Person) (jwtauth.Response[record], error) {
