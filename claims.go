@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -123,4 +125,80 @@ func claimDate(kind jsonscan.Kind, raw []byte) (*jwt.NumericDate, bool) {
 	}
 	round, frac := math.Modf(f)
 	return jwt.NewNumericDate(time.Unix(int64(round), int64(frac*1e9))), true
+}
+
+// claimsType describes the claims type a middleware decodes into.
+type claimsType struct {
+	new    func() jwt.Claims
+	decode func(payload []byte) (jwt.Claims, error) // checked claims JSON to a fresh value
+	names  []string                                 // top-level JSON names, for the case-variant check
+	err    error                                    // C cannot be decoded into
+}
+
+func claimsTypeOf[C any, P interface {
+	*C
+	jwt.Claims
+}]() claimsType {
+	var zero C
+	t := reflect.TypeOf(zero)
+	names := []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+	if t.Kind() == reflect.Struct {
+		names = appendJSONNames(names, t, 0)
+	}
+	ct := claimsType{
+		new:   func() jwt.Claims { return P(new(C)) },
+		names: names,
+	}
+	if t == reflect.TypeFor[jwt.RegisteredClaims]() {
+		ct.decode = decodeRegistered
+		return ct
+	}
+	tr := rulesFor(t)
+	ct.err = tr.err
+	cfg := decodeConfig{maxDepth: jsonscan.DefaultMaxDepth, ignoreUnknown: true, skipValidate: true}
+	ct.decode = func(payload []byte) (jwt.Claims, error) {
+		c := new(C)
+		if decodeData(payload, tr, &cfg, reflect.ValueOf(c).Elem()) != nil {
+			return nil, errClaimsDecode
+		}
+		return P(c), nil
+	}
+	return ct
+}
+
+// appendJSONNames appends the top-level JSON member names encoding/json maps
+// to fields of the struct type t, following embedded structs.
+func appendJSONNames(names []string, t reflect.Type, depth int) []string {
+	if depth > 8 {
+		return names
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			names = appendJSONNames(names, ft, depth+1)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+func normalizeType(t string) string {
+	t = strings.ToLower(t)
+	return strings.TrimPrefix(t, "application/")
 }

@@ -11,11 +11,25 @@ import (
 // with [FromBearer], [FromAuthorization], [FromCookie], [FromQuery] or
 // [FromFunc], and pass them to [WithTokenSources].
 type TokenSource struct {
-	kind  sourceKind
-	name  string
-	fn    func(*http.Request) (string, error)
-	err   error
-	label string
+	kind sourceKind
+	name string
+	fn   func(*http.Request) (string, error)
+	err  error
+}
+
+// place names where the source reads, so that two sources reading the same
+// place (which would make every request "a token in two places") are a
+// construction error.
+func (s TokenSource) place() string {
+	switch s.kind {
+	case srcBearer, srcAuthorization:
+		return "the Authorization header"
+	case srcCookie:
+		return "cookie " + s.name
+	case srcQuery:
+		return "query parameter " + s.name
+	}
+	return "custom"
 }
 
 type sourceKind uint8
@@ -33,20 +47,20 @@ const (
 // source. Two Authorization headers, or "Bearer" with no token, are a
 // malformed request; an Authorization header with another scheme counts as no
 // token.
-func FromBearer() TokenSource { return TokenSource{kind: srcBearer, label: "Authorization"} }
+func FromBearer() TokenSource { return TokenSource{kind: srcBearer} }
 
 // FromAuthorization takes the token from the Authorization header either as
 // "Bearer <token>" or as the raw token with no scheme, as the FastAPI
 // tutorial's curl sends it. Prefer [FromBearer] for new clients.
 func FromAuthorization() TokenSource {
-	return TokenSource{kind: srcAuthorization, label: "Authorization"}
+	return TokenSource{kind: srcAuthorization}
 }
 
 // FromCookie takes the token from the cookie called name. Two cookies of
 // that name are a malformed request. Cookies are sent by browsers
 // automatically: pair this source with CSRF protection.
 func FromCookie(name string) TokenSource {
-	s := TokenSource{kind: srcCookie, name: name, label: "cookie"}
+	s := TokenSource{kind: srcCookie, name: name}
 	if name == "" || strings.ContainsAny(name, " \t\r\n;=,") {
 		s.err = errors.New("FromCookie: unusable cookie name")
 	}
@@ -57,7 +71,7 @@ func FromCookie(name string) TokenSource {
 // discouraged (RFC 6750 section 2.3): URLs end up in logs, browser history
 // and Referer headers. Two parameters of that name are a malformed request.
 func FromQuery(name string) TokenSource {
-	s := TokenSource{kind: srcQuery, name: name, label: "query"}
+	s := TokenSource{kind: srcQuery, name: name}
 	if name == "" {
 		s.err = errors.New("FromQuery: empty parameter name")
 	}
@@ -68,7 +82,7 @@ func FromQuery(name string) TokenSource {
 // carries none. An error from fn is a malformed request (400); fn must not
 // read the request body.
 func FromFunc(fn func(r *http.Request) (string, error)) TokenSource {
-	s := TokenSource{kind: srcFunc, fn: fn, label: "custom"}
+	s := TokenSource{kind: srcFunc, fn: fn}
 	if fn == nil {
 		s.err = errors.New("FromFunc: nil function")
 	}

@@ -2,7 +2,12 @@ package jwtauth
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // sharedSource stands for a key source whose keys several parties use
@@ -41,5 +46,73 @@ func TestSharedKeysRequireIssuerAndAudience(t *testing.T) {
 	_, err := NewMultiIssuer([]Issuer{{Issuer: "https://issuer.example", Keys: src}})
 	if err == nil {
 		t.Error("NewMultiIssuer accepted a shared key source without audiences")
+	}
+}
+
+// TestCacheHoldsOnlyAcceptedTokens: a well-signed token that fails a claims
+// check or the revocation check is never cached, and an accepted one is
+// served from the cache on the next request.
+func TestCacheHoldsOnlyAcceptedTokens(t *testing.T) {
+	t.Parallel()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	now := time.Unix(1_800_000_000, 0)
+	revoked := "revoked"
+	m, err := New(HMAC("HS256", secret), WithCache(8), WithAudience("api"),
+		WithTimeFunc(func() time.Time { return now }),
+		WithRevocationCheck(func(_ context.Context, ti TokenInfo) error {
+			if ti.ID == revoked {
+				return errors.New("revoked")
+			}
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(claims jwt.MapClaims) string {
+		s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	exp := now.Add(time.Hour).Unix()
+	for name, tok := range map[string]string{
+		"wrong audience": sign(jwt.MapClaims{"aud": "other", "exp": exp}),
+		"expired":        sign(jwt.MapClaims{"aud": "api", "exp": now.Add(-time.Hour).Unix()}),
+		"revoked":        sign(jwt.MapClaims{"aud": "api", "exp": exp, "jti": revoked}),
+	} {
+		if _, err := m.verify(context.Background(), tok); err == nil {
+			t.Fatalf("%s: accepted", name)
+		}
+	}
+	if n := len(m.cache.entries); n != 0 {
+		t.Fatalf("%d refused tokens in the cache", n)
+	}
+	good := sign(jwt.MapClaims{"aud": "api", "exp": exp})
+	if _, err := m.verify(context.Background(), good); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := m.fromCache(context.Background(), good, sha256.Sum256([]byte(good))); p == nil {
+		t.Fatal("an accepted token is not served from the cache")
+	}
+}
+
+// TestKeySetIsAPrivateCopy: changing the caller's slice after KeySet does
+// not change the keys.
+func TestKeySetIsAPrivateCopy(t *testing.T) {
+	t.Parallel()
+	a, _ := NewKey("a", "HS256", []byte("0123456789abcdef0123456789abcdef"))
+	b, _ := NewKey("a", "HS256", []byte("short"))
+	for _, n := range []int{1, 2} {
+		keys := []*Key{a}
+		if n == 2 {
+			c, _ := NewKey("c", "HS256", []byte("0123456789abcdef0123456789abcdef"))
+			keys = append(keys, c)
+		}
+		src := KeySet(keys...)
+		keys[0] = b
+		if k, err := src.Key(context.Background(), "a", "HS256"); err != nil || k != a {
+			t.Errorf("%d keys: Key = %v, %v; want the original key", n, k, err)
+		}
 	}
 }

@@ -82,11 +82,12 @@ type Middleware struct {
 type verifier struct {
 	keys      KeySource
 	tokenKeys interface {
-		keyForToken(*jwt.Token) (*Key, error)
+		keyForToken(t *jwt.Token, allowShortHMAC bool) (*Key, error)
 	} // Keyfunc sources
-	algs      []string
-	validator *jwt.Validator
-	issuers   []string // checked here when more than one
+	insecureHMAC bool // WithInsecureShortHMACKey, for keys a Keyfunc returns
+	algs         []string
+	validator    *jwt.Validator
+	issuers      []string // checked here when more than one
 }
 
 // New returns a middleware that verifies tokens with the keys of keys and
@@ -190,9 +191,9 @@ func newVerifier(c *config, keys KeySource, issuers, audiences []string) (*verif
 	if keys == nil {
 		return nil, errors.New("jwtauth: nil key source")
 	}
-	v := &verifier{keys: keys}
+	v := &verifier{keys: keys, insecureHMAC: c.insecureHMAC}
 	if tk, ok := keys.(interface {
-		keyForToken(*jwt.Token) (*Key, error)
+		keyForToken(t *jwt.Token, allowShortHMAC bool) (*Key, error)
 	}); ok {
 		v.tokenKeys = tk
 	}
@@ -426,19 +427,20 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 		return m.finish(ctx, v, p, nil)
 	}
 	sum := sha256.Sum256(unsafeBytes(tok))
-	p, v := m.fromCache(ctx, tok, sum)
-	if p == nil {
-		var key *Key
-		var kid string
-		var err error
-		if p, v, key, kid, err = m.verifyFull(ctx, tok, dot1, dot2); err != nil {
-			return nil, err
-		}
-		if key != nil {
-			m.cache.put(sum, v, key, kid, p, m.pristine(p))
-		}
+	if p, v := m.fromCache(ctx, tok, sum); p != nil {
+		return m.finish(ctx, v, p, &sum)
 	}
-	return m.finish(ctx, v, p, &sum)
+	p, v, key, kid, err := m.verifyFull(ctx, tok, dot1, dot2)
+	if err != nil {
+		return nil, err
+	}
+	if p, err = m.finish(ctx, v, p, &sum); err != nil {
+		return nil, err // never cache a refused token
+	}
+	if key != nil {
+		m.cache.put(sum, v, key, kid, p, m.pristine(p))
+	}
+	return p, nil
 }
 
 // header is what jwtauth reads of a JOSE header.
@@ -675,15 +677,15 @@ func claimString(payload []byte, name string) string {
 // function expects from the already strictly checked header and claims.
 func keyFromFunc(v *verifier, hdr []byte, alg string, payload []byte) (*Key, error) {
 	var hm map[string]any
-	if err := json.Unmarshal(hdr, &hm); err != nil {
-		return nil, err
+	if json.Unmarshal(hdr, &hm) != nil {
+		return nil, errHeaderJSON
 	}
 	var mc jwt.MapClaims
-	if err := json.Unmarshal(payload, &mc); err != nil {
-		return nil, err
+	if json.Unmarshal(payload, &mc) != nil {
+		return nil, errClaimsJSON
 	}
 	t := &jwt.Token{Header: hm, Claims: mc, Method: jwt.GetSigningMethod(alg)}
-	return v.tokenKeys.keyForToken(t)
+	return v.tokenKeys.keyForToken(t, v.insecureHMAC)
 }
 
 // Response bodies: constants, never built from the request or the token.

@@ -236,50 +236,54 @@ func TestNewErrors(t *testing.T) {
 		name string
 		keys jwtauth.KeySource
 		opts []jwtauth.Option
+		want string // in the error message
 	}{
-		{"nil key source", nil, nil},
-		{"short HMAC secret", jwtauth.HMAC("HS256", []byte("short")), nil},
-		{"31-byte HMAC secret", jwtauth.HMAC("HS256", secret[:31]), nil},
-		{"empty HMAC secret", jwtauth.HMAC("HS256", nil), []jwtauth.Option{jwtauth.WithInsecureShortHMACKey()}},
-		{"HMAC with RS256", jwtauth.HMAC("RS256", secret), nil},
-		{"HMAC with none", jwtauth.HMAC("none", secret), nil},
-		{"no algorithm", jwtauth.PublicKey("", &rsaKey.PublicKey), nil},
-		{"alg none", jwtauth.PublicKey("none", &rsaKey.PublicKey), nil},
-		{"RSA key under 2048 bits", jwtauth.PublicKey("RS256", &smallRSA.PublicKey), nil},
-		{"RSA key for ES256", jwtauth.PublicKey("ES256", &rsaKey.PublicKey), nil},
-		{"EC P-384 key for ES256", jwtauth.PublicKey("ES256", &ecKey384.PublicKey), nil},
-		{"EC P-256 key for ES512", jwtauth.PublicKey("ES512", &ecKey256.PublicKey), nil},
-		{"RSA key for EdDSA", jwtauth.PublicKey("EdDSA", &rsaKey.PublicKey), nil},
-		{"Ed25519 key for RS256", jwtauth.PublicKey("RS256", edPub), nil},
-		{"private RSA key", jwtauth.PublicKey("RS256", rsaKey), nil},
-		{"private Ed25519 key", jwtauth.PublicKey("EdDSA", edPriv), nil},
-		{"secret for RS256", jwtauth.PublicKey("RS256", secret), nil},
-		{"PEM garbage", jwtauth.PEM("RS256", []byte("not pem")), nil},
-		{"PEM certificate for ES256", jwtauth.PEM("ES256", certPEM), nil},
-		{"PEM missing file", jwtauth.PEMFile("RS256", filepath.Join(t.TempDir(), "nope.pem")), nil},
-		{"PEM private key", jwtauth.PEM("RS256", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)})), nil},
-		{"key set without IDs", jwtauth.KeySet(mustKey(t, "", "RS256", &rsaKey.PublicKey), mustKey(t, "", "ES256", &ecKey256.PublicKey)), nil},
-		{"key set duplicate IDs", jwtauth.KeySet(mustKey(t, "a", "RS256", &rsaKey.PublicKey), mustKey(t, "a", "ES256", &ecKey256.PublicKey)), nil},
-		{"empty key set", jwtauth.KeySet(), nil},
-		{"Keyfunc without algorithms", jwtauth.Keyfunc(func(*jwt.Token) (any, error) { return secret, nil }), nil},
-		{"Keyfunc with none", jwtauth.Keyfunc(func(*jwt.Token) (any, error) { return secret, nil }, "none"), nil},
-		{"Keyfunc nil", jwtauth.Keyfunc(nil, "HS256"), nil},
-		{"negative leeway", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithLeeway(-time.Second)}},
-		{"huge leeway", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithLeeway(time.Hour)}},
-		{"tiny token cap", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithMaxTokenLen(0)}},
-		{"realm with quote", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithRealm(`a"b`)}},
-		{"empty issuer", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithIssuer("")}},
-		{"no audience", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithAudience()}},
-		{"empty type", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithType("")}},
-		{"no token source", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources()}},
-		{"empty cookie name", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromCookie(""))}},
-		{"empty query name", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromQuery(""))}},
-		{"nil custom source", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromFunc(nil))}},
-		{"zero cache", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithCache(0)}},
-		{"nil time func", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTimeFunc(nil)}},
-		{"nil revocation check", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithRevocationCheck(nil)}},
-		{"nil error handler", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithErrorHandler(nil)}},
-		{"claims type twice", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithClaims[appClaims](), jwtauth.WithClaims[appClaims]()}},
+		{"nil key source", nil, nil, "nil key source"},
+		{"short HMAC secret", jwtauth.HMAC("HS256", []byte("short")), nil, "HMAC secret is 5 bytes"},
+		{"31-byte HMAC secret", jwtauth.HMAC("HS256", secret[:31]), nil, "HMAC secret is 31 bytes"},
+		{"empty HMAC secret", jwtauth.HMAC("HS256", nil), []jwtauth.Option{jwtauth.WithInsecureShortHMACKey()}, "secret is empty"},
+		{"HMAC with RS256", jwtauth.HMAC("RS256", secret), nil, "HMAC needs HS256"},
+		{"HMAC with none", jwtauth.HMAC("none", secret), nil, "HMAC needs HS256"},
+		{"no algorithm", jwtauth.PublicKey("", &rsaKey.PublicKey), nil, "unsupported algorithm \"\""},
+		{"alg none", jwtauth.PublicKey("none", &rsaKey.PublicKey), nil, "unsupported algorithm \"none\""},
+		{"RSA key under 2048 bits", jwtauth.PublicKey("RS256", &smallRSA.PublicKey), nil, "shorter than 2048 bits"},
+		{"RSA key for ES256", jwtauth.PublicKey("ES256", &rsaKey.PublicKey), nil, "ES256 needs an *ecdsa.PublicKey"},
+		{"EC P-384 key for ES256", jwtauth.PublicKey("ES256", &ecKey384.PublicKey), nil, "ES256 needs a key on P-256"},
+		{"EC P-256 key for ES512", jwtauth.PublicKey("ES512", &ecKey256.PublicKey), nil, "ES512 needs a key on P-521"},
+		{"RSA key for EdDSA", jwtauth.PublicKey("EdDSA", &rsaKey.PublicKey), nil, "EdDSA needs an ed25519.PublicKey"},
+		{"Ed25519 key for RS256", jwtauth.PublicKey("RS256", edPub), nil, "RS256 needs an *rsa.PublicKey"},
+		{"private RSA key", jwtauth.PublicKey("RS256", rsaKey), nil, "not *rsa.PrivateKey"},
+		{"private Ed25519 key", jwtauth.PublicKey("EdDSA", edPriv), nil, "not ed25519.PrivateKey"},
+		{"secret for RS256", jwtauth.PublicKey("RS256", secret), nil, "RS256 needs an *rsa.PublicKey"},
+		{"PEM garbage", jwtauth.PEM("RS256", []byte("not pem")), nil, "no PEM block"},
+		{"PEM certificate for ES256", jwtauth.PEM("ES256", certPEM), nil, "ES256 needs an *ecdsa.PublicKey"},
+		{"PEM missing file", jwtauth.PEMFile("RS256", filepath.Join(t.TempDir(), "nope.pem")), nil, "reading key file"},
+		{"PEM private key", jwtauth.PEM("RS256", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)})), nil, "not a public key or certificate"},
+		{"key set without IDs", jwtauth.KeySet(mustKey(t, "", "RS256", &rsaKey.PublicKey), mustKey(t, "", "ES256", &ecKey256.PublicKey)), nil, "distinct, non-empty ID"},
+		{"key set duplicate IDs", jwtauth.KeySet(mustKey(t, "a", "RS256", &rsaKey.PublicKey), mustKey(t, "a", "ES256", &ecKey256.PublicKey)), nil, "duplicate key ID \"a\""},
+		{"empty key set", jwtauth.KeySet(), nil, "no keys given"},
+		{"Keyfunc without algorithms", jwtauth.Keyfunc(func(*jwt.Token) (any, error) { return secret, nil }), nil, "needs an algorithm allowlist"},
+		{"Keyfunc with none", jwtauth.Keyfunc(func(*jwt.Token) (any, error) { return secret, nil }, "none"), nil, "unsupported algorithm \"none\""},
+		{"Keyfunc nil", jwtauth.Keyfunc(nil, "HS256"), nil, "Keyfunc needs a function"},
+		{"negative leeway", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithLeeway(-time.Second)}, "WithLeeway"},
+		{"huge leeway", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithLeeway(time.Hour)}, "WithLeeway"},
+		{"tiny token cap", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithMaxTokenLen(0)}, "WithMaxTokenLen"},
+		{"realm with quote", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithRealm(`a"b`)}, "WithRealm"},
+		{"empty issuer", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithIssuer("")}, "WithIssuer: empty issuer"},
+		{"no audience", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithAudience()}, "WithAudience: no audience"},
+		{"empty type", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithType("")}, "WithType"},
+		{"no token source", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources()}, "WithTokenSources: no source"},
+		{"empty cookie name", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromCookie(""))}, "FromCookie"},
+		{"empty query name", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromQuery(""))}, "FromQuery"},
+		{"nil custom source", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromFunc(nil))}, "FromFunc"},
+		{"zero cache", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithCache(0)}, "WithCache"},
+		{"nil time func", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTimeFunc(nil)}, "WithTimeFunc"},
+		{"nil revocation check", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithRevocationCheck(nil)}, "WithRevocationCheck"},
+		{"nil error handler", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithErrorHandler(nil)}, "WithErrorHandler"},
+		{"claims type twice", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithClaims[appClaims](), jwtauth.WithClaims[appClaims]()}, "WithClaims: given twice"},
+		{"claims type with a bad tag", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithClaims[badTagClaims]()}, "badTagClaims.Level"},
+		{"bearer and raw authorization", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromBearer(), jwtauth.FromAuthorization())}, "same place (the Authorization header)"},
+		{"the same cookie twice", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromCookie("at"), jwtauth.FromCookie("at"))}, "same place (cookie at)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -287,6 +291,9 @@ func TestNewErrors(t *testing.T) {
 			m, err := jwtauth.New(tt.keys, tt.opts...)
 			if err == nil || m != nil {
 				t.Fatalf("New = %v, %v; want nil and an error", m, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New error %q does not say %q", err, tt.want)
 			}
 		})
 	}
@@ -684,6 +691,12 @@ func TestKeyfunc(t *testing.T) {
 			}
 		})
 	}
+}
+
+// badTagClaims cannot be decoded into: its validate tag is malformed.
+type badTagClaims struct {
+	Level int `json:"level" validate:"min=x"`
+	jwt.RegisteredClaims
 }
 
 // appClaims is a custom claims type with its own validation.
@@ -1588,5 +1601,104 @@ func TestRawClaimsFrom(t *testing.T) {
 	}
 	if _, ok := jwtauth.RawClaimsFrom(context.Background()); ok {
 		t.Error("RawClaimsFrom reported true without a middleware")
+	}
+}
+
+// TestKeyfuncShortHMAC: the HMAC length rule holds for keys a Keyfunc
+// returns too.
+func TestKeyfuncShortHMAC(t *testing.T) {
+	t.Parallel()
+	short := []byte("secret")
+	kf := jwtauth.Keyfunc(func(*jwt.Token) (any, error) { return short, nil }, "HS256")
+	tok := mint(t, jwt.SigningMethodHS256, short, goodClaims(), nil)
+	for _, tt := range []struct {
+		name string
+		opts []jwtauth.Option
+		want result
+	}{
+		{"refused by default", nil, invalidResult},
+		{"allowed when insecure", []jwtauth.Option{jwtauth.WithInsecureShortHMACKey()}, okResult},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := jwtauth.New(kf, append(tt.opts, jwtauth.WithTimeFunc(clock))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, do(t, m.Handler, bearer(tok))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// profileClaims has nested claims and a custom date.
+type profileClaims struct {
+	AuthTime *jwt.NumericDate `json:"auth_time"`
+	Profile  struct {
+		Role    string           `json:"role"`
+		Updated *jwt.NumericDate `json:"updated"`
+	} `json:"profile"`
+	jwt.RegisteredClaims
+}
+
+// TestCustomClaimsStrict: custom claims are decoded strictly at every
+// level: no case-insensitive matching in nested objects, NumericDates as
+// numbers only, no type coercion.
+func TestCustomClaimsStrict(t *testing.T) {
+	t.Parallel()
+	m := strictHS256(t, jwtauth.WithClaims[profileClaims]())
+	var role string
+	h := func(next http.Handler) http.Handler {
+		return m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, _ := jwtauth.ClaimsFrom[*profileClaims](r.Context())
+			role = c.Profile.Role
+			next.ServeHTTP(w, r)
+		}))
+	}
+	tests := []struct {
+		name     string
+		extra    string
+		want     result
+		wantRole string
+	}{
+		{"valid", `"auth_time":1799999000,"profile":{"role":"user","updated":1799999000}`, okResult, "user"},
+		{"nested case variant is not matched", `"profile":{"ROLE":"admin"}`, okResult, ""},
+		{"nested case-variant pair", `"profile":{"role":"user","ROLE":"admin"}`, invalidResult, ""},
+		{"nested duplicate", `"profile":{"role":"user","role":"admin"}`, invalidResult, ""},
+		{"custom date as string", `"auth_time":"1799999000"`, invalidResult, ""},
+		{"nested date as string", `"profile":{"updated":"1799999000"}`, invalidResult, ""},
+		{"role of wrong type", `"profile":{"role":7}`, invalidResult, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			role = ""
+			tok := rawHS256(secret, hs256Header, claimsJSON(tt.extra))
+			if diff := cmp.Diff(tt.want, do(t, h, bearer(tok))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if role != tt.wantRole {
+				t.Errorf("role = %q, want %q", role, tt.wantRole)
+			}
+		})
+	}
+}
+
+// TestMapClaims: jwt.MapClaims work as a claims type.
+func TestMapClaims(t *testing.T) {
+	t.Parallel()
+	m := strictHS256(t, jwtauth.WithClaims[jwt.MapClaims]())
+	var got []any
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := jwtauth.ClaimsFrom[*jwt.MapClaims](r.Context())
+		exp, err := c.GetExpirationTime()
+		got = []any{(*c)["hello"], exp.Unix(), err}
+	}))
+	tok := rawHS256(secret, hs256Header, claimsJSON(`"hello":"world"`))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if diff := cmp.Diff([]any{"world", now.Add(time.Hour).Unix(), nil}, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -75,6 +75,8 @@ var algorithms = []string{
 	"EdDSA",
 }
 
+var hmacHashes = map[string]func() hash.Hash{"HS256": sha256.New, "HS384": sha512.New384, "HS512": sha512.New}
+
 // NewKey binds key to the algorithm alg and the key ID kid ("" for none). It
 // returns an error if alg is not one jwtauth verifies or key does not fit it:
 //
@@ -106,7 +108,7 @@ func NewKey(kid, alg string, key any) (*Key, error) {
 		}
 		secret := slices.Clone(b)
 		k.key = secret
-		newHash := map[string]func() hash.Hash{"HS256": sha256.New, "HS384": sha512.New384, "HS512": sha512.New}[alg]
+		newHash := hmacHashes[alg]
 		k.macs = &sync.Pool{New: func() any { return hmac.New(newHash, secret) }}
 	case "RS", "PS":
 		pk, ok := key.(*rsa.PublicKey)
@@ -321,10 +323,8 @@ func KeySet(keys ...*Key) KeySource {
 	if len(keys) == 1 && keys[0] != nil && keys[0].id == "" {
 		return newKeySet(nil, errors.New("jwtauth: every key of a key set needs a distinct, non-empty ID"))
 	}
-	if len(keys) == 1 {
-		// One key with an ID: the single-key path already requires kid == ID.
-		return newKeySet(keys, nil)
-	}
+	// A private copy: the caller may reuse its slice. With one key the
+	// single-key path already requires kid == ID.
 	return newKeySet(slices.Clone(keys), nil)
 }
 
@@ -366,16 +366,24 @@ func (s *funcSource) Key(context.Context, string, string) (*Key, error) {
 	return nil, errors.New("jwtauth: a Keyfunc source needs the token")
 }
 
-func (s *funcSource) keyForToken(t *jwt.Token) (*Key, error) {
+func (s *funcSource) keyForToken(t *jwt.Token, allowShortHMAC bool) (*Key, error) {
 	raw, err := s.fn(t)
 	if err != nil {
 		return nil, err
 	}
-	if k, ok := raw.(*Key); ok {
-		if k.alg != t.Method.Alg() {
-			return nil, errAlgMismatch
+	k, ok := raw.(*Key)
+	if !ok {
+		if k, err = NewKey("", t.Method.Alg(), raw); err != nil {
+			return nil, err
 		}
-		return k, nil
 	}
-	return NewKey("", t.Method.Alg(), raw)
+	if k.alg != t.Method.Alg() {
+		return nil, errAlgMismatch
+	}
+	if b, isHMAC := k.key.([]byte); isHMAC && len(b) < MinHMACKeyLen && !allowShortHMAC {
+		return nil, errShortHMAC
+	}
+	return k, nil
 }
+
+var errShortHMAC = fmt.Errorf("jwtauth: the Keyfunc returned an HMAC secret shorter than %d bytes", MinHMACKeyLen)

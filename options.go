@@ -2,11 +2,9 @@ package jwtauth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
@@ -154,11 +152,6 @@ func WithType(typ string) Option {
 	}
 }
 
-func normalizeType(t string) string {
-	t = strings.ToLower(t)
-	return strings.TrimPrefix(t, "application/")
-}
-
 // WithTokenSources sets where the token is taken from, in order. Default:
 // [FromBearer] only. Every source is consulted; a token found by more than one
 // source is a malformed request (400 invalid_request), never a choice.
@@ -167,9 +160,14 @@ func WithTokenSources(sources ...TokenSource) Option {
 		if len(sources) == 0 {
 			return errors.New("WithTokenSources: no source given")
 		}
-		for _, s := range sources {
+		for i, s := range sources {
 			if s.err != nil {
 				return s.err
+			}
+			for _, o := range sources[:i] {
+				if s.place() == o.place() && s.kind != srcFunc {
+					return fmt.Errorf("WithTokenSources: two sources read the same place (%s)", s.place())
+				}
 			}
 		}
 		c.sources = append([]TokenSource(nil), sources...)
@@ -284,8 +282,12 @@ func WithCache(size int) Option {
 // request, so handlers read them with ClaimsFrom[*C]. Default:
 // [jwt.RegisteredClaims]. If *C implements [jwt.ClaimsValidator], its Validate
 // method runs after the standard checks and its error rejects the token.
-// Claim names that differ from C's JSON field names only in case are
-// rejected, since encoding/json would otherwise match them.
+//
+// C is decoded by the strict decoder of [Decode], not encoding/json: member
+// names match JSON names exactly at every level (a case variant of a field's
+// name is refused), types are not coerced, jwt.NumericDate fields take JSON
+// numbers only, members C does not declare are ignored, and validate tags
+// apply. New reports an error if C cannot be decoded into (see [TagError]).
 func WithClaims[C any, P interface {
 	*C
 	jwt.Claims
@@ -296,76 +298,11 @@ func WithClaims[C any, P interface {
 		}
 		c.claimsTypeSeen = true
 		c.claims = claimsTypeOf[C, P]()
+		if c.claims.err != nil {
+			return fmt.Errorf("WithClaims: %w", c.claims.err)
+		}
 		return nil
 	}
-}
-
-// claimsType describes the claims type a middleware decodes into.
-type claimsType struct {
-	new    func() jwt.Claims
-	decode func(payload []byte) (jwt.Claims, error) // checked claims JSON to a fresh value
-	names  []string                                 // JSON names encoding/json would match (top level)
-	typ    reflect.Type
-}
-
-func claimsTypeOf[C any, P interface {
-	*C
-	jwt.Claims
-}]() claimsType {
-	var zero C
-	t := reflect.TypeOf(zero)
-	names := []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
-	if t.Kind() == reflect.Struct {
-		names = appendJSONNames(names, t, 0)
-	}
-	ct := claimsType{
-		new:   func() jwt.Claims { return P(new(C)) },
-		names: names,
-		typ:   t,
-	}
-	ct.decode = func(payload []byte) (jwt.Claims, error) {
-		c := ct.new()
-		if err := json.Unmarshal(payload, c); err != nil {
-			return nil, errClaimsDecode
-		}
-		return c, nil
-	}
-	if t == reflect.TypeFor[jwt.RegisteredClaims]() {
-		ct.decode = decodeRegistered
-	}
-	return ct
-}
-
-// appendJSONNames appends the top-level JSON member names encoding/json maps
-// to fields of the struct type t, following embedded structs.
-func appendJSONNames(names []string, t reflect.Type, depth int) []string {
-	if depth > 8 {
-		return names
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		ft := f.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
-			names = appendJSONNames(names, ft, depth+1)
-			continue
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		names = append(names, name)
-	}
-	return names
 }
 
 // DecodeOption configures [Decode], [DecodeReader], [DecodeBytes] and

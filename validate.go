@@ -18,6 +18,8 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
 )
 
@@ -199,6 +201,7 @@ type decodeConfig struct {
 	maxBytes      int64
 	maxDepth      int
 	ignoreUnknown bool
+	skipValidate  bool // claims: golang-jwt's validator calls Validate itself
 }
 
 func newDecodeConfig(opts []DecodeOption) decodeConfig {
@@ -275,6 +278,7 @@ var (
 	textUnmarshalType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	validatorType     = reflect.TypeFor[interface{ Validate() error }]()
 	rawMessageType    = reflect.TypeFor[json.RawMessage]()
+	numericDateType   = reflect.TypeFor[jwt.NumericDate]()
 )
 
 // rulesFor returns the cached rules of t, building them on first use.
@@ -729,7 +733,7 @@ func decodeData(data []byte, tr *typeRules, cfg *decodeConfig, v reflect.Value) 
 	if data[i] == 'n' {
 		return &ValidationError{Errors: []FieldError{missing([]any{"body"})}}
 	}
-	d := decoder{data: data, ignoreUnknown: cfg.ignoreUnknown}
+	d := decoder{data: data, ignoreUnknown: cfg.ignoreUnknown, skipValidate: cfg.skipValidate}
 	var pathBuf [8]pathElem
 	d.path = pathBuf[:0]
 	d.value(i, tr, nil, v)
@@ -830,6 +834,7 @@ type decoder struct {
 	errs          []FieldError
 	path          []pathElem
 	ignoreUnknown bool
+	skipValidate  bool
 }
 
 func (d *decoder) loc() []any {
@@ -1039,6 +1044,12 @@ func (d *decoder) value(i int, t *typeRules, ru *rules, v reflect.Value) int {
 		}
 		return end
 	case kUnmarshaler:
+		if t.Type == numericDateType && c != '-' && (c < '0' || c > '9') {
+			// golang-jwt's NumericDate also takes "123" (a string); a
+			// NumericDate is a JSON number (RFC 7519 section 2).
+			d.add("float_type", "Input should be a valid number", nil)
+			return jsonscan.ValueEnd(data, i)
+		}
 		return d.unmarshaler(i, v)
 	case kText:
 		if c != '"' {
@@ -1291,7 +1302,7 @@ func (d *decoder) object(i int, t *typeRules, v reflect.Value) int {
 	if len(segs) > 1 {
 		d.reorder(start, segs)
 	}
-	if t.Validates && len(d.errs) == start {
+	if t.Validates && !d.skipValidate && len(d.errs) == start {
 		if err := v.Addr().Interface().(interface{ Validate() error }).Validate(); err != nil {
 			d.valueError(err)
 		}
