@@ -92,26 +92,17 @@ func claimAudience(dst *jwt.ClaimStrings, kind jsonscan.Kind, raw []byte) bool {
 	default:
 		return false
 	}
-	var aud jwt.ClaimStrings
-	i := jsonscan.SkipSpace(raw, 1)
-	for i < len(raw) && raw[i] != ']' {
-		if raw[i] != '"' {
-			return false
-		}
-		end, _ := jsonscan.StringEnd(raw, i)
-		s, err := rawString(raw[i:end])
-		if err != nil {
-			return false
-		}
-		aud = append(aud, s)
-		i = jsonscan.SkipSpace(raw, end)
-		if i < len(raw) && raw[i] == ',' {
-			i = jsonscan.SkipSpace(raw, i+1)
-		}
+	aud, ok := stringList(raw)
+	if ok {
+		*dst = aud
 	}
-	*dst = aud
-	return true
+	return ok
 }
+
+// maxNumericDate bounds NumericDates: beyond 2^53 seconds (285 million
+// years) float64 seconds are not exact and the conversion to time.Time
+// overflows, so that a huge nbf would land in the past.
+const maxNumericDate = 1 << 53
 
 // claimDate decodes a NumericDate as jwt.NumericDate.UnmarshalJSON does.
 // checkClaimsJSON has already refused anything but a number.
@@ -120,7 +111,7 @@ func claimDate(kind jsonscan.Kind, raw []byte) (*jwt.NumericDate, bool) {
 		return nil, false
 	}
 	f, err := strconv.ParseFloat(unsafe.String(&raw[0], len(raw)), 64)
-	if err != nil {
+	if err != nil || math.Abs(f) > maxNumericDate {
 		return nil, false
 	}
 	round, frac := math.Modf(f)
@@ -198,7 +189,40 @@ func appendJSONNames(names []string, t reflect.Type, depth int) []string {
 	return names
 }
 
+// normalizeType lower-cases a typ value and drops an "application/" prefix
+// (RFC 7515 section 4.1.9); New stores the configured type this way.
 func normalizeType(t string) string {
-	t = strings.ToLower(t)
-	return strings.TrimPrefix(t, "application/")
+	return strings.TrimPrefix(strings.ToLower(t), "application/")
+}
+
+// typeMatches reports whether the header's typ names the normalized type
+// want, without allocating.
+func typeMatches(typ, want string) bool {
+	const prefix = "application/"
+	if len(typ) > len(prefix) && strings.EqualFold(typ[:len(prefix)], prefix) {
+		typ = typ[len(prefix):]
+	}
+	return strings.EqualFold(typ, want)
+}
+
+// stringList reads a JSON array of strings (raw, checked JSON); ok is false
+// if an element is not a string. Strings without escapes share raw's memory.
+func stringList(raw []byte) (list []string, ok bool) {
+	i := jsonscan.SkipSpace(raw, 1)
+	for i < len(raw) && raw[i] != ']' {
+		if raw[i] != '"' {
+			return nil, false
+		}
+		end, _ := jsonscan.StringEnd(raw, i)
+		s, err := rawString(raw[i:end])
+		if err != nil {
+			return nil, false
+		}
+		list = append(list, s)
+		i = jsonscan.SkipSpace(raw, end)
+		if i < len(raw) && raw[i] == ',' {
+			i = jsonscan.SkipSpace(raw, i+1)
+		}
+	}
+	return list, true
 }

@@ -298,6 +298,10 @@ func checkFetchURL(rawURL string, insecureHTTP bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("jwtauth: invalid URL: %w", err)
 	}
+	if u.User != nil {
+		// Credentials in a URL end up in errors and logs.
+		return "", errors.New("jwtauth: a key set URL must not contain credentials (use WithHTTPClient)")
+	}
 	if u.Host == "" || u.Opaque != "" {
 		return "", fmt.Errorf("jwtauth: URL %q is not absolute", rawURL)
 	}

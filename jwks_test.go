@@ -750,6 +750,7 @@ func TestNewJWKSConfiguration(t *testing.T) {
 		{"relative", "/jwks", nil, false},
 		{"no host", "https:///jwks", nil, false},
 		{"fragment", "https://idp.example/jwks#x", nil, false},
+		{"credentials in the URL", "https://user:pass@idp.example/jwks", nil, false},
 		{"not a URL", "https://idp.example/%zz", nil, false},
 		{"zero interval", "https://idp.example/jwks", []JWKSOption{WithRefreshInterval(0)}, false},
 		{"zero cooldown", "https://idp.example/jwks", []JWKSOption{WithRefreshCooldown(0)}, false},

@@ -461,7 +461,7 @@ func (m *Middleware) verifyFull(ctx context.Context, tok string, dot1, dot2 int)
 	if err != nil {
 		return fail(err)
 	}
-	if m.cfg.typ != "" && normalizeType(h.typ) != m.cfg.typ {
+	if m.cfg.typ != "" && !typeMatches(h.typ, m.cfg.typ) {
 		return fail(errType)
 	}
 	payload, err := decodeSegment(tok[dot1+1 : dot2])
@@ -639,10 +639,11 @@ func (m *Middleware) checkClaimsJSON(payload []byte) error {
 	}
 	names := m.cfg.claims.names
 	bad := false
-	err := jsonscan.Members(payload, func(name []byte, kind jsonscan.Kind, _ []byte) bool {
+	err := jsonscan.Members(payload, func(name []byte, kind jsonscan.Kind, raw []byte) bool {
 		switch string(name) {
 		case "exp", "nbf", "iat":
-			bad = kind != jsonscan.Number
+			_, ok := claimDate(kind, raw)
+			bad = !ok
 		default:
 			bad = isCaseVariant(name, names)
 		}

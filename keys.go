@@ -75,6 +75,8 @@ var algorithms = []string{
 	"EdDSA",
 }
 
+var ecCurves = map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}
+
 var hmacHashes = map[string]func() hash.Hash{"HS256": sha256.New, "HS384": sha512.New384, "HS512": sha512.New}
 
 // NewKey binds key to the algorithm alg and the key ID kid ("" for none). It
@@ -124,7 +126,7 @@ func NewKey(kid, alg string, key any) (*Key, error) {
 		if !ok {
 			return nil, fmt.Errorf("jwtauth: %s needs an *ecdsa.PublicKey, not %T", alg, key)
 		}
-		want := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}[alg]
+		want := ecCurves[alg]
 		if pk.Curve != want {
 			return nil, fmt.Errorf("jwtauth: %s needs a key on %s", alg, want.Params().Name)
 		}

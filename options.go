@@ -249,8 +249,9 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error))
 
 // WithErrorObserver calls observe for every rejected request, before the
 // response is written, for logging or metrics. err is as for
-// [WithErrorHandler]; its message never contains the token or a key. Default:
-// none.
+// [WithErrorHandler]; the library's own messages never contain the token or
+// a key (an error from your own Keyfunc, claims Validate method or revocation
+// check is passed on as you wrote it). Default: none.
 func WithErrorObserver(observe func(r *http.Request, err error)) Option {
 	return func(c *config) error {
 		if observe == nil {
@@ -266,8 +267,9 @@ func WithErrorObserver(observe func(r *http.Request, err error)) Option {
 // the key is looked up again (a changed or removed key drops the entry), the
 // claims are validated again against the clock (exp, nbf, iat, and a claims
 // type's own Validate), the revocation check runs, and the handler gets its
-// own copy of the claims. Failures are never cached. When full, an arbitrary
-// entry is evicted. Default: no cache.
+// own copy of the claims. Only accepted tokens are cached. When full, an
+// arbitrary entry is evicted. Tokens verified through a [Keyfunc] source are
+// never cached (their keys cannot be looked up again). Default: no cache.
 func WithCache(size int) Option {
 	return func(c *config) error {
 		if size <= 0 {

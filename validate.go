@@ -696,9 +696,13 @@ func readLimited(rd io.Reader, length, limit int64) (*[]byte, error) {
 	if length > 0 && int64(cap(buf)) < length+1 {
 		buf = make([]byte, 0, length+1)
 	}
+	// Never read, nor grow the buffer, past one byte over the limit.
+	rd = io.LimitReader(rd, limit+1)
 	for {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			grown := make([]byte, len(buf), min(max(2*cap(buf), 512), int(limit)+1))
+			copy(grown, buf)
+			buf = grown
 		}
 		n, err := rd.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]

@@ -717,3 +717,18 @@ func BenchmarkHandlePerson(b *testing.B) {
 		})
 	}
 }
+
+// TestReadLimitedNeverGrowsPastTheLimit: a chunked body far over the limit
+// is refused after reading at most limit+1 bytes, with a buffer no larger.
+func TestReadLimitedNeverGrowsPastTheLimit(t *testing.T) {
+	t.Parallel()
+	const limit = 1000
+	src := &countingReader{r: strings.NewReader(strings.Repeat("x", 100_000))}
+	buf, err := readLimited(src, -1, limit)
+	if !errors.Is(err, ErrBodyTooLarge) || buf != nil {
+		t.Fatalf("readLimited = %v, %v; want ErrBodyTooLarge", buf, err)
+	}
+	if src.n > limit+1 {
+		t.Errorf("read %d bytes, want at most %d", src.n, limit+1)
+	}
+}

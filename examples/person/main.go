@@ -249,7 +249,11 @@ func mintToken(c config, now time.Time) (string, error) {
 	if c.audience != "" {
 		claims["aud"] = c.audience
 	}
-	return jwt.NewWithClaims(jwt.GetSigningMethod(c.alg), claims).SignedString(c.secret)
+	method := jwt.GetSigningMethod(c.alg)
+	if method == nil {
+		return "", fmt.Errorf("-mint: unknown algorithm %q", c.alg)
+	}
+	return jwt.NewWithClaims(method, claims).SignedString(c.secret)
 }
 
 // statusRecorder keeps the status for the request log.
