@@ -355,6 +355,18 @@ func NewContext(ctx context.Context, claims jwt.Claims) context.Context {
 	return context.WithValue(ctx, ctxKey{}, &principal{claims: claims, payload: payload})
 }
 
+// TokenInfo identifies a verified token to a revocation check, without the
+// token itself.
+type TokenInfo struct {
+	// ID is the jti claim, "" if absent.
+	ID string
+	// Subject is the sub claim, "" if absent.
+	Subject string
+	// Hash is the SHA-256 of the whole compact token, for deny lists of
+	// tokens that carry no jti.
+	Hash [32]byte
+}
+
 // invalid wraps the reasons a token is refused.
 func invalid(errs ...error) error {
 	switch len(errs) {

@@ -204,18 +204,6 @@ func WithInsecureShortHMACKey() Option {
 	return func(c *config) error { c.insecureHMAC = true; return nil }
 }
 
-// TokenInfo identifies a verified token to a revocation check, without the
-// token itself.
-type TokenInfo struct {
-	// ID is the jti claim, "" if absent.
-	ID string
-	// Subject is the sub claim, "" if absent.
-	Subject string
-	// Hash is the SHA-256 of the whole compact token, for deny lists of
-	// tokens that carry no jti.
-	Hash [32]byte
-}
-
 // WithRevocationCheck calls check after a token has been verified, on every
 // request (also when the token came from the verified-token cache). A non-nil
 // error rejects the request: 401 invalid_token, or 503 if the error wraps
