@@ -15,8 +15,8 @@ package jwtauth
 // tutorial body {"name":"Foo","gender":"male","age":25.5,"checked":false}
 // is valid. Decode one with [Decode], or take it as the input of [Handle].
 type Person struct {
-	Name    string  `json:"name" validate:"required"`
-	Gender  string  `json:"gender" validate:"required"`
-	Age     float64 `json:"age" validate:"required,min=0,max=150"`
-	Checked bool    `json:"checked" validate:"required"`
+	Name    string  `json:"name" validate:"required"`              // the person's name
+	Gender  string  `json:"gender" validate:"required"`            // free text, as in the tutorial
+	Age     float64 `json:"age" validate:"required,min=0,max=150"` // years, 0 to 150
+	Checked bool    `json:"checked" validate:"required"`           // the tutorial's flag
 }

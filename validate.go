@@ -73,8 +73,8 @@ var (
 // or 400 ([ErrBodyRead]), Detail the text of the {"detail":"..."} response.
 // It unwraps to its sentinel and, for a read error, to the reader's error.
 type RequestError struct {
-	Status int
-	Detail string
+	Status int    // 413, 415 or 400
+	Detail string // the {"detail": ...} text of the response
 	kind   error
 	err    error
 }
@@ -110,10 +110,10 @@ var (
 // A FieldError is also an error, so a Validate method (see [Decode]) can
 // return one; its Loc is then relative to the validated value.
 type FieldError struct {
-	Type string         `json:"type"`
-	Loc  []any          `json:"loc"`
-	Msg  string         `json:"msg"`
-	Ctx  map[string]any `json:"ctx,omitempty"`
+	Type string         `json:"type"`          // pydantic's error type, such as "missing"
+	Loc  []any          `json:"loc"`           // where: string and int elements, such as ["body","items",0]
+	Msg  string         `json:"msg"`           // pydantic's message, such as "Field required"
+	Ctx  map[string]any `json:"ctx,omitempty"` // the values in Msg, such as {"ge":0}; may be nil
 }
 
 // Error returns the location, dot-separated, and the message.
@@ -135,7 +135,7 @@ func (e FieldError) Error() string {
 // does not fit the type; the response is 422 {"detail":[...]} with Errors.
 // A Validate method may return one too.
 type ValidationError struct {
-	Errors []FieldError
+	Errors []FieldError // every problem, in pydantic's order
 }
 
 // Error summarises the first three errors; it is bounded in size.
@@ -169,7 +169,7 @@ func (e *ValidationError) Error() string {
 type TagError struct {
 	Type  reflect.Type // the struct type holding the field
 	Field string       // the Go field name ("" for the type itself)
-	Msg   string
+	Msg   string       // what is wrong
 }
 
 // Error names the type, the field and the problem.
@@ -184,9 +184,9 @@ func (e *TagError) Error() string {
 // FastAPI's {"detail": Detail} body, plus Header (may be nil), like FastAPI's
 // HTTPException. Any other error from a handler is a 500.
 type HTTPError struct {
-	Status int
-	Detail string
-	Header http.Header
+	Status int         // the response status, such as 404
+	Detail string      // the {"detail": ...} text
+	Header http.Header // added to the response; may be nil
 }
 
 // Error returns the status and the detail.
@@ -1475,9 +1475,9 @@ type NoBody struct{}
 // response's headers, such as Location) and Body, written as JSON unless
 // Status is 204 or 304.
 type Response[U any] struct {
-	Status int
-	Header http.Header
-	Body   U
+	Status int         // 0 means 200
+	Header http.Header // added to the response, such as Location; may be nil
+	Body   U           // written as JSON unless Status is 204 or 304
 }
 
 func (r Response[U]) response() (int, http.Header, any) { return r.Status, r.Header, r.Body }

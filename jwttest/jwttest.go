@@ -164,17 +164,17 @@ func (k *Key) Public() any {
 // with [JWKSServer.SetJWKs]. Each field is the member named in its JSON tag
 // and is left out when empty.
 type JWK struct {
-	Kty    string   `json:"kty"`
-	Use    string   `json:"use,omitempty"`
-	KeyOps []string `json:"key_ops,omitempty"`
-	Alg    string   `json:"alg,omitempty"`
-	Kid    string   `json:"kid,omitempty"`
-	Crv    string   `json:"crv,omitempty"`
-	N      string   `json:"n,omitempty"`
-	E      string   `json:"e,omitempty"`
-	X      string   `json:"x,omitempty"`
-	Y      string   `json:"y,omitempty"`
-	K      string   `json:"k,omitempty"`
+	Kty    string   `json:"kty"`               // key type: RSA, EC, OKP or oct
+	Use    string   `json:"use,omitempty"`     // public key use, "sig"
+	KeyOps []string `json:"key_ops,omitempty"` // key operations, such as ["verify"]
+	Alg    string   `json:"alg,omitempty"`     // the algorithm the key is for
+	Kid    string   `json:"kid,omitempty"`     // key ID
+	Crv    string   `json:"crv,omitempty"`     // EC or OKP curve
+	N      string   `json:"n,omitempty"`       // RSA modulus, base64url
+	E      string   `json:"e,omitempty"`       // RSA exponent, base64url
+	X      string   `json:"x,omitempty"`       // EC x coordinate or OKP public key, base64url
+	Y      string   `json:"y,omitempty"`       // EC y coordinate, base64url
+	K      string   `json:"k,omitempty"`       // symmetric key, base64url
 }
 
 // JWK returns the public JSON Web Key of k with "use":"sig", its "alg" and
