@@ -21,6 +21,16 @@
 // WWW-Authenticate challenge (see [WriteError]). Every bad token gets the same
 // response; the reason goes to [WithErrorObserver] or [WithErrorHandler].
 //
+// Keys come from a [KeySource]: a secret ([HMAC]), a public key ([PublicKey],
+// [PEM]), a set for rotation ([KeySet]), an identity provider's key set
+// ([NewJWKS], [NewOIDC]), or your own implementation. [NewMultiIssuer] binds
+// several issuers to their own keys. Per-route authorization is
+// [Middleware.Require] with [Scopes], [Roles] or [Check].
+//
+// Bodies are decoded and validated with [Decode] or a typed handler ([Handle]), with
+// every problem reported at once in pydantic's shape (422). The subpackage
+// jwttest helps test code that uses this package.
+//
 // The package is for resource servers that verify tokens. It does not issue
 // tokens, manage sessions or users, or implement OAuth 2.0 flows, and it never
 // accepts unsigned ("none") or encrypted (JWE) tokens.
