@@ -298,6 +298,8 @@ func TestParseJWKSSkipsKeys(t *testing.T) {
 		{"ec point not on curve", edit(ec, map[string]any{"y": flipLastByte(t, ec.JWK().Y)}), nil, ErrJWKInvalid},
 		{"ec coordinates padded with base64 '='", edit(ec, map[string]any{"x": ec.JWK().X + "="}), nil, ErrJWKInvalid},
 		{"ed wrong length", edit(ed, map[string]any{"x": "AAAA"}), nil, ErrJWKInvalid},
+		{"ed identity point (forgeable)", edit(ed, map[string]any{"x": "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}), nil, ErrJWKInvalid},
+		{"ed point of order 8", edit(ed, map[string]any{"x": "JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_AU"}), nil, ErrJWKInvalid},
 		{"rsa exponent 1", edit(rsa, map[string]any{"e": "AQ"}), nil, ErrJWKInvalid},
 		{"rsa even exponent", edit(rsa, map[string]any{"e": "AQAA"}), nil, ErrJWKInvalid},
 		{"rsa missing n", edit(rsa, map[string]any{"n": nil}), nil, ErrJWKInvalid},
