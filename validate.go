@@ -836,6 +836,7 @@ type pathElem struct {
 type decoder struct {
 	data          []byte
 	errs          []FieldError
+	found         int // errors found, including those past MaxFieldErrors
 	path          []pathElem
 	ignoreUnknown bool
 	skipValidate  bool
@@ -855,6 +856,7 @@ func (d *decoder) loc() []any {
 }
 
 func (d *decoder) add(typ, msg string, ctx map[string]any) {
+	d.found++
 	if len(d.errs) < MaxFieldErrors {
 		d.errs = append(d.errs, FieldError{Type: typ, Loc: d.loc(), Msg: msg, Ctx: ctx})
 	}
@@ -910,8 +912,28 @@ func (d *decoder) stringIsNumber(i int) bool {
 }
 
 // value decodes the value at data[i] into v, checking ru (nil for none), and
-// returns the offset just past the value.
+// returns the offset just past the value. A type with a Validate method is
+// validated by it once it decoded without errors (structs in object).
 func (d *decoder) value(i int, t *typeRules, ru *rules, v reflect.Value) int {
+	if !t.Validates || t.Kind == kStruct || d.skipValidate || d.data[i] == 'n' {
+		return d.decodeValue(i, t, ru, v)
+	}
+	found := d.found
+	end := d.decodeValue(i, t, ru, v)
+	if d.found == found {
+		d.validate(v)
+	}
+	return end
+}
+
+// validate calls v's Validate method and records its error.
+func (d *decoder) validate(v reflect.Value) {
+	if err := v.Addr().Interface().(interface{ Validate() error }).Validate(); err != nil {
+		d.valueError(err)
+	}
+}
+
+func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) int {
 	data := d.data
 	c := data[i]
 	if c == 'n' {
@@ -1104,6 +1126,7 @@ func (d *decoder) valueError(err error) {
 }
 
 func (d *decoder) addRelative(e FieldError) {
+	d.found++
 	if len(d.errs) >= MaxFieldErrors {
 		return
 	}
@@ -1234,7 +1257,7 @@ type errSeg struct{ ordinal, from, to int }
 
 func (d *decoder) object(i int, t *typeRules, v reflect.Value) int {
 	data := d.data
-	start := len(d.errs)
+	start, found := len(d.errs), d.found
 	var seen uint64
 	var seenBig []bool
 	if len(t.Fields) > 64 {
@@ -1295,6 +1318,7 @@ func (d *decoder) object(i int, t *typeRules, v reflect.Value) int {
 		}
 		before := len(d.errs)
 		d.path = append(d.path, pathElem{name: f.Name, index: -1})
+		d.found++
 		if len(d.errs) < MaxFieldErrors {
 			d.errs = append(d.errs, missing(d.loc()))
 		}
@@ -1306,10 +1330,10 @@ func (d *decoder) object(i int, t *typeRules, v reflect.Value) int {
 	if len(segs) > 1 {
 		d.reorder(start, segs)
 	}
-	if t.Validates && !d.skipValidate && len(d.errs) == start {
-		if err := v.Addr().Interface().(interface{ Validate() error }).Validate(); err != nil {
-			d.valueError(err)
-		}
+	// found, not len(d.errs): past MaxFieldErrors errors are dropped, and
+	// Validate must never see a value that failed to decode.
+	if t.Validates && !d.skipValidate && d.found == found {
+		d.validate(v)
 	}
 	return i + 1
 }

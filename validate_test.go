@@ -732,3 +732,91 @@ func TestReadLimitedNeverGrowsPastTheLimit(t *testing.T) {
 		t.Errorf("read %d bytes, want at most %d", src.n, limit+1)
 	}
 }
+
+// email is a non-struct type with its own Validate method.
+type email string
+
+func (e *email) Validate() error {
+	if !strings.Contains(string(*e), "@") {
+		return errors.New("not an email address")
+	}
+	return nil
+}
+
+type emailList []email
+
+func (l *emailList) Validate() error {
+	if len(*l) > 2 {
+		return FieldError{Type: "too_long", Msg: "at most 2 addresses"}
+	}
+	return nil
+}
+
+type contact struct {
+	Email  email     `json:"email"`
+	Others emailList `json:"others"`
+}
+
+// TestValidateNonStructTypes: Validate methods of strings and slices run,
+// wherever the value sits.
+func TestValidateNonStructTypes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		body string
+		want []FieldError
+	}{
+		{"valid", `{"email":"a@b","others":["c@d"]}`, nil},
+		{"bad field", `{"email":"nope","others":[]}`, []FieldError{
+			{Type: "value_error", Loc: []any{"body", "email"}, Msg: "Value error, not an email address", Ctx: map[string]any{"error": "not an email address"}}}},
+		{"bad element", `{"email":"a@b","others":["x"]}`, []FieldError{
+			{Type: "value_error", Loc: []any{"body", "others", 0}, Msg: "Value error, not an email address", Ctx: map[string]any{"error": "not an email address"}}}},
+		{"slice rule", `{"email":"a@b","others":["a@b","c@d","e@f"]}`, []FieldError{
+			{Type: "too_long", Loc: []any{"body", "others"}, Msg: "at most 2 addresses"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[contact]([]byte(tt.body))
+			var got []FieldError
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				got = ve.Errors
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	if _, err := DecodeBytes[email]([]byte(`"nope"`)); err == nil {
+		t.Error("a top-level email without @ was accepted")
+	}
+}
+
+// cappedInner has a Validate method that must not run on a value that
+// failed to decode, even when its failure is past MaxFieldErrors.
+type cappedInner struct {
+	In *int `json:"in" validate:"required"`
+}
+
+func (c *cappedInner) Validate() error {
+	_ = *c.In // panics on a value that failed to decode
+	return nil
+}
+
+type capped struct {
+	Nums  []int       `json:"nums"`
+	Inner cappedInner `json:"inner"`
+}
+
+func TestValidateNotCalledPastTheErrorCap(t *testing.T) {
+	t.Parallel()
+	nums := strings.TrimSuffix(strings.Repeat(`"x",`, MaxFieldErrors), ",")
+	_, err := DecodeBytes[capped]([]byte(`{"nums":[` + nums + `],"inner":{"in":null}}`))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Errors) != MaxFieldErrors {
+		t.Fatalf("err = %v, want %d field errors", err, MaxFieldErrors)
+	}
+}
