@@ -24,6 +24,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
 )
 
 // Defaults and bounds of a [JWKS] source; each is documented on the option
@@ -279,6 +281,11 @@ func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
 		if _, err := checkFetchURL(req.URL.String(), insecure); err != nil {
 			return fmt.Errorf("redirect refused: %w", err)
 		}
+		// Never from https down to http, loopback included: a remote server
+		// must not steer the fetch to the verifier's own plain-http services.
+		if len(via) > 0 && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+			return errors.New("redirect refused: from https to http")
+		}
 		if next != nil {
 			return next(req, via)
 		}
@@ -289,6 +296,17 @@ func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
 	}
 	cfg.client = client
 	return cfg, nil
+}
+
+// redactURL returns u without its query (which may carry an API key), for
+// error messages; credentials are refused by checkFetchURL.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	p.RawQuery, p.ForceQuery, p.User = "", false, nil
+	return p.String()
 }
 
 // checkFetchURL returns rawURL if it is an absolute http(s) URL allowed by the
@@ -346,9 +364,11 @@ func isLoopback(host string) bool {
 // max-age says ([WithRefreshInterval]), and when a token names an unknown
 // kid, at most once per cooldown ([WithRefreshCooldown]); concurrent lookups
 // share one fetch, and none waits longer than the lookup timeout
-// ([WithLookupTimeout]). A fetch that fails, including one whose answer
-// holds no usable key, leaves the last good keys in use; keys missing from a
-// successful answer are dropped. While the set is unchanged, Key returns the
+// ([WithLookupTimeout]). A fetch that fails (a network error, a status other
+// than 200, a malformed or oversized document) leaves the last good keys in
+// use; keys missing from a well-formed answer are dropped, and an answer
+// with no usable key at all leaves the source without keys (503) until a
+// later fetch brings one. While the set is unchanged, Key returns the
 // same *Key values, so a verified-token cache keyed on them stays valid.
 //
 // Outage: until a first fetch succeeds, Key returns an error wrapping
@@ -520,6 +540,9 @@ func (s *JWKS) runFetch(f *jwksFetch) {
 			f.next = maxAge
 		}
 	} else {
+		if snap != nil && errors.Is(err, errNoUsableKey) {
+			s.keys.Store(snap) // fail closed: removed keys must stop verifying
+		}
 		f.err = err
 		f.next = min(s.cfg.interval, s.cfg.cooldown)
 	}
@@ -561,29 +584,36 @@ func (s *JWKS) fetch() (snap *jwksSnapshot, maxAge time.Duration, skipped []erro
 	}
 	snap, err = parseJWKS(body, s.cfg.algs, s.keys.Load(), func(e error) { skipped = append(skipped, e) })
 	if err != nil {
-		return nil, -1, skipped, fmt.Errorf("jwtauth: key set from %s: %w", u, err)
+		// snap is an empty set for errNoUsableKey, nil otherwise.
+		return snap, -1, skipped, fmt.Errorf("jwtauth: key set from %s: %w", redactURL(u), err)
 	}
 	return snap, cacheMaxAge(header), skipped, nil
 }
 
 // get fetches u with the size limit and returns the body of a 200 answer.
 func (s *JWKS) get(ctx context.Context, u string) ([]byte, http.Header, error) {
+	shown := redactURL(u)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", u, err)
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, err)
 	}
 	req.Header.Set("Accept", "application/json, application/jwk-set+json")
 	resp, err := s.cfg.client.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", u, err)
+		var ue *url.Error // its message repeats the whole URL
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, nil, fmt.Errorf("jwtauth: fetching %s: status %s", u, resp.Status)
+		// The status code only: the reason phrase is the server's text.
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: status %d", shown, resp.StatusCode)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, resp.Body, s.cfg.maxSize))
 	if err != nil {
-		return nil, nil, fmt.Errorf("jwtauth: reading %s: %w", u, err)
+		return nil, nil, fmt.Errorf("jwtauth: reading %s: %w", shown, err)
 	}
 	return body, resp.Header, nil
 }
@@ -653,7 +683,7 @@ func (s *JWKS) slowKey(ctx context.Context, kid, alg string) (*Key, error) {
 		t.Stop()
 	}
 	snap := s.keys.Load()
-	if snap == nil {
+	if snap == nil || len(snap.all) == 0 {
 		return nil, s.unavailable()
 	}
 	if k, known := snap.lookup(kid, alg); k != nil {
@@ -759,10 +789,16 @@ func parseJWKS(data []byte, algs []string, old *jwksSnapshot, skip func(error)) 
 		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("no usable key among %d", len(elems))
+		// A well-formed answer: its keys replace the old ones even though
+		// none is usable, so keys the provider removed stop verifying.
+		return newJWKSSnapshot(nil), fmt.Errorf("%w among %d", errNoUsableKey, len(elems))
 	}
 	return newJWKSSnapshot(keys), nil
 }
+
+// errNoUsableKey: the key set was fetched and parsed but holds no key this
+// source can use; the source then has no keys (503) until one arrives.
+var errNoUsableKey = errors.New("the key set holds no usable key")
 
 func sameKey(a, b *Key) bool {
 	eq, ok := a.key.(interface{ Equal(crypto.PublicKey) bool })
@@ -772,6 +808,10 @@ func sameKey(a, b *Key) bool {
 // decodeObject decodes one JSON object whose member names are compared
 // exactly (JWK member names are case-sensitive) and must be distinct.
 func decodeObject(data []byte) (map[string]json.RawMessage, error) {
+	// Strict first: encoding/json replaces invalid UTF-8 silently.
+	if err := jsonscan.Check(data, jsonscan.Options{}); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, errors.New("not a JSON object")

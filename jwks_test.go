@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -405,6 +406,7 @@ func TestParseJWKSDocument(t *testing.T) {
 		{"empty keys", `{"keys":[]}`, false},
 		{"no usable key", `{"keys":[{"kty":"oct","k":"AAAA"}]}`, false},
 		{"duplicate keys member", `{"keys":[],"keys":[` + string(goodJSON) + `]}`, false},
+		{"invalid UTF-8", `{"keys":[` + string(goodJSON) + `],"x":"` + "\xff" + `"}`, false},
 		{"trailing data", `{"keys":[` + string(goodJSON) + `]} {}`, false},
 		{"truncated", `{"keys":[` + string(goodJSON), false},
 	}
@@ -519,8 +521,6 @@ func TestJWKSKeepsLastGoodKeys(t *testing.T) {
 		{"503", func() { h.srv.SetStatus(http.StatusServiceUnavailable) }, func(err error) bool { return strings.Contains(err.Error(), "503") }},
 		{"malformed", func() { h.srv.SetBody([]byte(`{"keys":[`)) }, func(err error) bool { return err != nil }},
 		{"oversized", func() { h.srv.SetBody(jwksBody(t, strings.Repeat("x", 5000))) }, func(err error) bool { return errors.As(err, &maxBytes) && maxBytes.Limit == 4096 }},
-		{"no usable key", func() { h.srv.SetJWKs(jwttest.NewKey(t, "HS256").JWK()) }, func(err error) bool { return strings.Contains(err.Error(), "no usable key") }},
-		{"empty set", func() { h.srv.SetJWKs() }, func(err error) bool { return strings.Contains(err.Error(), "no usable key") }},
 		{"server down", func() { h.srv.Close() }, func(err error) bool { return err != nil }},
 	}
 	for _, tc := range tests { // sequential: they share the server
@@ -539,6 +539,38 @@ func TestJWKSKeepsLastGoodKeys(t *testing.T) {
 		}
 		h.srv.SetStatus(0)
 		h.srv.SetKeys(a)
+	}
+}
+
+// TestJWKSNoUsableKeyDropsTheOldOnes: a well-formed answer replaces the
+// keys even when none of its keys is usable (an empty set, only symmetric
+// keys), so a key the provider removed stops verifying; the source then has
+// no keys (ErrKeysUnavailable, 503) until a fetch brings one.
+func TestJWKSNoUsableKeyDropsTheOldOnes(t *testing.T) {
+	t.Parallel()
+	a := jwttest.NewKey(t, "ES256").WithID("a")
+	for name, publish := range map[string]func(*jwttest.JWKSServer){
+		"empty set":       func(s *jwttest.JWKSServer) { s.SetJWKs() },
+		"only an oct key": func(s *jwttest.JWKSServer) { s.SetJWKs(jwttest.NewKey(t, "HS256").JWK()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, []*jwttest.Key{a})
+			mustKey(t, h.src, "a", "ES256")
+			publish(h.srv)
+			if d := h.timer.tick(t); d != defaultRefreshCooldown {
+				t.Errorf("retry after %v, want the cooldown %v", d, defaultRefreshCooldown)
+			}
+			if err := h.src.Err(); !errors.Is(err, errNoUsableKey) {
+				t.Errorf("Err = %v, want errNoUsableKey", err)
+			}
+			if _, err := h.src.Key(context.Background(), "a", "ES256"); !errors.Is(err, ErrKeysUnavailable) {
+				t.Errorf("Key(a) = %v, want ErrKeysUnavailable", err)
+			}
+			h.srv.SetKeys(a)
+			h.timer.tick(t)
+			mustKey(t, h.src, "a", "ES256")
+		})
 	}
 }
 
@@ -825,6 +857,50 @@ func TestJWKSRedirects(t *testing.T) {
 	}
 }
 
+// TestJWKSNoDowngradeRedirect: an https key server cannot redirect the fetch
+// to plain http, not even on loopback.
+func TestJWKSNoDowngradeRedirect(t *testing.T) {
+	t.Parallel()
+	plain := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
+	redirect := httptest.NewTLSServer(http.RedirectHandler(plain.URL(), http.StatusFound))
+	defer redirect.Close()
+	src, err := NewJWKS(context.Background(), redirect.URL, WithHTTPClient(redirect.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if err := src.Err(); !strings.Contains(fmt.Sprint(err), "from https to http") {
+		t.Errorf("Err = %v, want the downgrade refused", err)
+	}
+	if plain.Fetches() != 0 {
+		t.Errorf("the plain-http server was fetched %d times", plain.Fetches())
+	}
+}
+
+// TestJWKSErrorsHideSecrets: errors (which reach logs) name the key set URL
+// without its query, and never the server's reason phrase or body.
+func TestJWKSErrorsHideSecrets(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, "internal secret detail")
+	}))
+	defer srv.Close()
+	src, err := NewJWKS(context.Background(), srv.URL+"/jwks?access_token=SECRET123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	msg := fmt.Sprint(src.Err())
+	if !strings.Contains(msg, "status 500") || strings.Contains(msg, "SECRET123") || strings.Contains(msg, "secret detail") {
+		t.Errorf("Err = %q", msg)
+	}
+	if _, err := NewJWKS(context.Background(), "https://user:pass@idp.example/jwks"); err == nil || strings.Contains(err.Error(), "pass") {
+		t.Errorf("a URL with credentials: err = %v", err)
+	}
+}
+
 // TestJWKSClose is not parallel: it counts goroutines.
 func TestJWKSClose(t *testing.T) {
 	srv := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
@@ -930,8 +1006,10 @@ func FuzzParseJWKS(f *testing.F) {
 				}
 			})
 			if err != nil {
-				if snap != nil {
-					t.Fatal("a snapshot with an error")
+				// Only a well-formed set without usable keys yields a
+				// (empty) snapshot with its error.
+				if snap != nil && (!errors.Is(err, errNoUsableKey) || len(snap.all) != 0) {
+					t.Fatalf("a snapshot with keys and the error %v", err)
 				}
 				continue
 			}

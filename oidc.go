@@ -84,13 +84,16 @@ func (o *OIDC) resolve(ctx context.Context) (string, error) {
 	}
 	m, err := decodeObject(body)
 	if err != nil {
-		return "", fmt.Errorf("jwtauth: discovery document %s: %w", docURL, err)
+		return "", fmt.Errorf("jwtauth: discovery document %s: %w", redactURL(docURL), err)
 	}
 	// A missing or non-string member reads as "", which never matches.
 	var issuer, jwksURI string
 	_ = json.Unmarshal(m["issuer"], &issuer)
 	_ = json.Unmarshal(m["jwks_uri"], &jwksURI)
 	if issuer != o.issuer {
+		if len(issuer) > 200 { // the server's text: keep errors short
+			issuer = strings.ToValidUTF8(issuer[:200], "") + "…"
+		}
 		return "", fmt.Errorf("%w: the discovery document's issuer %q differs from the configured %q", errDiscoveryConfig, issuer, o.issuer)
 	}
 	u, err = checkFetchURL(jwksURI, o.jwks.cfg.insecureHTTP)
