@@ -302,15 +302,20 @@ type DecodeOption func(*decodeConfig)
 // WithMaxBodyBytes sets the body size limit; a larger body is refused with
 // 413 ([ErrBodyTooLarge]): before reading if Content-Length says so, or as
 // soon as the limit is passed for a chunked body. The default is
-// [DefaultMaxBodyBytes] (1 MiB); n <= 0 restores it. [DecodeBytes] ignores it.
+// [DefaultMaxBodyBytes] (1 MiB); n <= 0 restores it, and a limit above
+// [MaxBodyBytesLimit] is lowered to it. [DecodeBytes] ignores it.
 func WithMaxBodyBytes(n int64) DecodeOption {
 	return func(c *decodeConfig) {
 		if n <= 0 {
 			n = DefaultMaxBodyBytes
 		}
-		c.maxBytes = n
+		c.maxBytes = min(n, MaxBodyBytesLimit)
 	}
 }
+
+// MaxBodyBytesLimit is the largest body limit [WithMaxBodyBytes] sets (1 GiB):
+// the body is held in memory while it is decoded.
+const MaxBodyBytesLimit = 1 << 30
 
 // WithMaxDepth sets how deeply arrays and objects may nest; a deeper body is
 // refused with 422 json_invalid. The default is [DefaultMaxDepth] (32);

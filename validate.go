@@ -357,6 +357,10 @@ func (b *builder) build(t reflect.Type) *typeRules {
 	case reflect.Map:
 		if t.Key().Kind() != reflect.String {
 			b.fail(t, "", "map keys must be strings")
+		} else if reflect.PointerTo(t.Key()).Implements(textUnmarshalType) {
+			// encoding/json would call UnmarshalText on the key; refuse
+			// rather than skip that check silently.
+			b.fail(t, "", "map keys with an UnmarshalText method are not supported")
 		}
 		r.Kind, r.Elem = kMap, b.build(t.Elem())
 	case reflect.Struct:
@@ -461,6 +465,10 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 			if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
 				bad("not a finite number")
 				continue
+			}
+			if base.Kind == kFloat && base.Bits == 32 {
+				// Compare at the field's precision: max=0.1 must admit 0.1.
+				x = float64(float32(x))
 			}
 			if key == "min" {
 				ru.HasMin, ru.Min, ru.MinText = true, x, val
@@ -872,9 +880,13 @@ func (d *decoder) typeError(i int, t *typeRules) {
 	case kString, kText:
 		d.add("string_type", "Input should be a valid string", nil)
 	case kBool:
-		d.add("bool_type", "Input should be a valid boolean", nil)
+		if d.laxBool(i) {
+			d.add("bool_type", "Input should be a valid boolean", nil)
+		} else {
+			d.add("bool_parsing", "Input should be a valid boolean, unable to interpret input", nil)
+		}
 	case kInt, kUint:
-		if c == '"' && !d.stringIsNumber(i) {
+		if c == '"' && !d.stringIsInt(i) {
 			d.add("int_parsing", "Input should be a valid integer, unable to parse string as an integer", nil)
 		} else {
 			d.add("int_type", "Input should be a valid integer", nil)
@@ -896,6 +908,41 @@ func (d *decoder) typeError(i int, t *typeRules) {
 	case kMap:
 		d.add("dict_type", "Input should be a valid dictionary", nil)
 	}
+}
+
+// laxBool reports whether pydantic's lax mode would take the value at
+// data[i] as a boolean (a type error here, not a parsing error): a string
+// such as "true", "no" or "1", or the number 0 or 1.
+func (d *decoder) laxBool(i int) bool {
+	switch d.data[i] {
+	case '"':
+		end, esc := jsonscan.StringEnd(d.data, i)
+		if esc {
+			return false
+		}
+		switch strings.ToLower(string(d.data[i+1 : end-1])) {
+		case "0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes":
+			return true
+		}
+		return false
+	case '{', '[':
+		return true // a plain type error
+	}
+	end := jsonscan.NumberEnd(d.data, i)
+	n := string(d.data[i:end])
+	return n == "0" || n == "1"
+}
+
+// stringIsInt reports whether the string at data[i] holds an integer
+// (pydantic's lax mode would accept it; it is then a type error, not a
+// parsing error).
+func (d *decoder) stringIsInt(i int) bool {
+	end, esc := jsonscan.StringEnd(d.data, i)
+	if esc {
+		return false
+	}
+	_, err := strconv.ParseInt(strings.TrimSpace(string(d.data[i+1:end-1])), 10, 64)
+	return err == nil
 }
 
 // stringIsNumber reports whether the string at data[i] holds a JSON-style

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -818,5 +819,70 @@ func TestValidateNotCalledPastTheErrorCap(t *testing.T) {
 	var ve *ValidationError
 	if !errors.As(err, &ve) || len(ve.Errors) != MaxFieldErrors {
 		t.Fatalf("err = %v, want %d field errors", err, MaxFieldErrors)
+	}
+}
+
+type laxTypes struct {
+	B bool    `json:"b"`
+	N int     `json:"n"`
+	F float32 `json:"f" validate:"max=0.1"`
+}
+
+// TestLaxModeErrorTypes: input pydantic's lax mode would coerce is a type
+// error (strict here); input it could not interpret is a parsing error, as
+// FastAPI reports it. float32 bounds compare at float32 precision.
+func TestLaxModeErrorTypes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body, want string
+	}{
+		{`{"b":"true","n":1,"f":0}`, "bool_type"},
+		{`{"b":1,"n":1,"f":0}`, "bool_type"},
+		{`{"b":"x","n":1,"f":0}`, "bool_parsing"},
+		{`{"b":2,"n":1,"f":0}`, "bool_parsing"},
+		{`{"b":[],"n":1,"f":0}`, "bool_type"},
+		{`{"b":true,"n":"15","f":0}`, "int_type"},
+		{`{"b":true,"n":"1.5","f":0}`, "int_parsing"},
+		{`{"b":true,"n":"x","f":0}`, "int_parsing"},
+		{`{"b":true,"n":1,"f":0.1}`, ""},
+		{`{"b":true,"n":1,"f":0.11}`, "less_than_equal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[laxTypes]([]byte(tt.body))
+			got := ""
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				got = ve.Errors[0].Type
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("error type %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+type textKey string
+
+func (k *textKey) UnmarshalText(b []byte) error { *k = textKey(b); return nil }
+
+func TestUnsupportedMapKeys(t *testing.T) {
+	t.Parallel()
+	_, err := DecodeBytes[map[textKey]int]([]byte(`{}`))
+	var te *TagError
+	if !errors.As(err, &te) {
+		t.Errorf("err = %v, want a TagError", err)
+	}
+}
+
+func TestHugeBodyLimit(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"name":"a","gender":"b","age":1,"checked":true}`))
+	r.Header.Set("Content-Type", "application/json")
+	if _, err := Decode[Person](r, WithMaxBodyBytes(math.MaxInt64)); err != nil {
+		t.Errorf("WithMaxBodyBytes(MaxInt64): %v", err)
 	}
 }
