@@ -1103,7 +1103,7 @@ func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) i
 		}
 		v.SetBytes(b)
 		if ru != nil {
-			d.checkLen(len(b), "Data", ru)
+			d.checkBytes(len(b), ru)
 		}
 		return end
 	case kRaw:
@@ -1278,8 +1278,19 @@ func (d *decoder) checkString(s string, ru *rules) {
 	}
 }
 
-// checkLen checks minlen/maxlen of a slice, []byte or map of n elements;
-// what is "List", "Data" or "Dictionary" (pydantic's field_type).
+// checkBytes checks minlen/maxlen of a []byte of n bytes, as pydantic's
+// bytes_too_short / bytes_too_long.
+func (d *decoder) checkBytes(n int, ru *rules) {
+	if ru.MinLen >= 0 && n < ru.MinLen {
+		d.add("bytes_too_short", "Data should have at least "+plural(ru.MinLen, "byte"), map[string]any{"min_length": ru.MinLen})
+	}
+	if ru.MaxLen >= 0 && n > ru.MaxLen {
+		d.add("bytes_too_long", "Data should have at most "+plural(ru.MaxLen, "byte"), map[string]any{"max_length": ru.MaxLen})
+	}
+}
+
+// checkLen checks minlen/maxlen of a slice or map of n elements; what is
+// "List" or "Dictionary" (pydantic's field_type).
 func (d *decoder) checkLen(n int, what string, ru *rules) {
 	if ru.MinLen >= 0 && n < ru.MinLen {
 		d.add("too_short", fmt.Sprintf("%s should have at least %s after validation, not %d", what, plural(ru.MinLen, "item"), n),

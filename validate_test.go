@@ -886,3 +886,31 @@ func TestHugeBodyLimit(t *testing.T) {
 		t.Errorf("WithMaxBodyBytes(MaxInt64): %v", err)
 	}
 }
+
+func TestBytesLength(t *testing.T) {
+	t.Parallel()
+	type blob struct {
+		B []byte `json:"b" validate:"minlen=1,maxlen=2"`
+	}
+	tests := []struct {
+		body string
+		want []FieldError
+	}{
+		{`{"b":"AQI="}`, nil},
+		{`{"b":"AQID"}`, []FieldError{{Type: "bytes_too_long", Loc: []any{"body", "b"}, Msg: "Data should have at most 2 bytes", Ctx: map[string]any{"max_length": 2}}}},
+		{`{"b":""}`, []FieldError{{Type: "bytes_too_short", Loc: []any{"body", "b"}, Msg: "Data should have at least 1 byte", Ctx: map[string]any{"min_length": 1}}}},
+	}
+	for _, tt := range tests {
+		_, err := DecodeBytes[blob]([]byte(tt.body))
+		var got []FieldError
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			got = ve.Errors
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.body, diff)
+		}
+	}
+}
