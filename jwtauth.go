@@ -397,7 +397,7 @@ var (
 	errAlgNotAllowed = invalid(jwt.ErrTokenSignatureInvalid, errors.New("algorithm not allowed"))
 	errType          = invalid(jwt.ErrTokenMalformed, errors.New("typ header does not match"))
 	errClaimsJSON    = invalid(jwt.ErrTokenMalformed, errors.New("claims are not strict JSON"))
-	errClaimsShape   = invalid(jwt.ErrTokenInvalidClaims, errors.New("claim has a case-variant name or a NumericDate that is not a number"))
+	errClaimsShape   = invalid(jwt.ErrTokenInvalidClaims, errors.New("claim has a case-variant name, or a NumericDate that is not a number within 2^53 seconds"))
 	errClaimsDecode  = invalid(jwt.ErrTokenMalformed, errors.New("claims do not decode into the claims type"))
 	errIssuer        = invalid(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidIssuer)
 )
