@@ -365,13 +365,7 @@ func TestDecodeIntegers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got, err := DecodeBytes[ints]([]byte(tc.in))
-			var gotErr []FieldError
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				gotErr = ve.Errors
-			} else if err != nil {
-				t.Fatalf("DecodeBytes: %v", err)
-			}
+			gotErr := fieldErrors(t, err)
 			if diff := cmp.Diff(tc.wantErr, gotErr); diff != "" {
 				t.Errorf("errors mismatch (-want +got):\n%s", diff)
 			}
@@ -779,13 +773,7 @@ func TestValidateNonStructTypes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := DecodeBytes[contact]([]byte(tt.body))
-			var got []FieldError
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				got = ve.Errors
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			got := fieldErrors(t, err)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -852,11 +840,8 @@ func TestLaxModeErrorTypes(t *testing.T) {
 			t.Parallel()
 			_, err := DecodeBytes[laxTypes]([]byte(tt.body))
 			got := ""
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				got = ve.Errors[0].Type
-			} else if err != nil {
-				t.Fatal(err)
+			if fe := fieldErrors(t, err); len(fe) > 0 {
+				got = fe[0].Type
 			}
 			if got != tt.want {
 				t.Errorf("error type %q, want %q", got, tt.want)
@@ -902,15 +887,23 @@ func TestBytesLength(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := DecodeBytes[blob]([]byte(tt.body))
-		var got []FieldError
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			got = ve.Errors
-		} else if err != nil {
-			t.Fatal(err)
-		}
+		got := fieldErrors(t, err)
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.body, diff)
 		}
 	}
+}
+
+// fieldErrors returns the field errors of a *ValidationError, nil for no
+// error, and fails the test for any other error.
+func fieldErrors(t *testing.T, err error) []FieldError {
+	t.Helper()
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve.Errors
+	}
+	if err != nil {
+		t.Fatalf("not a validation error: %v", err)
+	}
+	return nil
 }
