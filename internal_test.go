@@ -96,6 +96,14 @@ func TestCacheHoldsOnlyAcceptedTokens(t *testing.T) {
 	if p, _ := m.fromCache(context.Background(), good, sha256.Sum256([]byte(good))); p == nil {
 		t.Fatal("an accepted token is not served from the cache")
 	}
+	// Once it expires, the next request refuses it and frees its slot.
+	now = now.Add(2 * time.Hour)
+	if _, err := m.verify(context.Background(), good); err == nil {
+		t.Fatal("an expired cached token was accepted")
+	}
+	if n := len(m.cache.entries); n != 0 {
+		t.Errorf("%d entries after the cached token expired, want 0", n)
+	}
 }
 
 // TestKeySetIsAPrivateCopy: changing the caller's slice after KeySet does

@@ -450,7 +450,11 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 	}
 	sum := sha256.Sum256(unsafeBytes(tok))
 	if p, v := m.fromCache(ctx, tok, sum); p != nil {
-		return m.finish(ctx, v, p, &sum)
+		p, err := m.finish(ctx, v, p, &sum)
+		if err != nil {
+			m.cache.drop(sum) // expired or revoked: the slot is better used
+		}
+		return p, err
 	}
 	p, v, key, kid, err := m.verifyFull(ctx, tok, dot1, dot2)
 	if err != nil {
