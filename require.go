@@ -140,20 +140,13 @@ func HasRole(ctx context.Context, claim, role string) bool {
 // strings returns the named top-level claim as a list of strings: an array's
 // string elements, or a string split at spaces. Anything else is empty.
 func (p *principal) strings(name string) []string {
-	var out []string
-	_ = jsonscan.Members(p.payload, func(n []byte, kind jsonscan.Kind, raw []byte) bool {
-		if string(n) != name {
-			return true
-		}
-		switch kind {
-		case jsonscan.String:
-			if s, err := jsonscan.Unquote(raw); err == nil {
-				out = strings.Fields(s)
-			}
-		case jsonscan.Array:
-			out, _ = stringList(raw) // an array with a non-string is no list
-		}
-		return false
-	})
-	return out
+	switch kind, raw := claim(p.payload, name); kind {
+	case jsonscan.String:
+		s, _ := rawString(raw)
+		return strings.Fields(s)
+	case jsonscan.Array:
+		list, _ := stringList(raw) // an array with a non-string is no list
+		return list
+	}
+	return nil
 }
