@@ -719,7 +719,7 @@ func keyFromFunc(v *verifier, hdr []byte, alg string, payload []byte) (*Key, err
 	if json.Unmarshal(payload, &mc) != nil {
 		return nil, errClaimsJSON
 	}
-	t := &jwt.Token{Header: hm, Claims: mc, Method: jwt.GetSigningMethod(alg)}
+	t := &jwt.Token{Header: hm, Claims: mc, Method: signingMethod(alg)}
 	return v.tokenKeys.keyForToken(t, v.insecureHMAC)
 }
 

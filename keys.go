@@ -72,7 +72,17 @@ var algorithms = []string{
 	"RS256", "RS384", "RS512",
 	"PS256", "PS384", "PS512",
 	"ES256", "ES384", "ES512",
-	"EdDSA",
+	"EdDSA", "Ed25519",
+}
+
+// signingMethod returns golang-jwt's method for alg, nil if there is none.
+// "Ed25519" is RFC 9864's fully-specified name for EdDSA over Ed25519; it
+// verifies exactly as "EdDSA" does with an Ed25519 key.
+func signingMethod(alg string) jwt.SigningMethod {
+	if alg == "Ed25519" {
+		return jwt.SigningMethodEdDSA
+	}
+	return jwt.GetSigningMethod(alg)
 }
 
 var ecCurves = map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}
@@ -87,14 +97,19 @@ var hmacHashes = map[string]func() hash.Hash{"HS256": sha256.New, "HS384": sha51
 //   - RS256..RS512, PS256..PS512: an *rsa.PublicKey of at least [MinRSABits];
 //   - ES256, ES384, ES512: an *ecdsa.PublicKey on P-256, P-384 or P-521
 //     respectively;
-//   - EdDSA: an ed25519.PublicKey.
+//   - EdDSA and Ed25519 (RFC 9864's fully-specified name for the same
+//     signature): an ed25519.PublicKey.
 //
-// Private keys are refused: a verifier needs only the public half.
+// Ed448 (and RFC 9864's "Ed448") is refused: Go's standard library has no
+// Ed448. Private keys are refused: a verifier needs only the public half.
 func NewKey(kid, alg string, key any) (*Key, error) {
+	if alg == "Ed448" {
+		return nil, errors.New("jwtauth: Ed448 is not supported (Go's standard library has no Ed448); use Ed25519")
+	}
 	if !slices.Contains(algorithms, alg) {
 		return nil, fmt.Errorf("jwtauth: unsupported algorithm %q", alg)
 	}
-	method := jwt.GetSigningMethod(alg)
+	method := signingMethod(alg)
 	if method == nil {
 		return nil, fmt.Errorf("jwtauth: algorithm %q is not registered with golang-jwt", alg)
 	}
@@ -139,13 +154,13 @@ func NewKey(kid, alg string, key any) (*Key, error) {
 			}
 		}
 		if !ok {
-			return nil, fmt.Errorf("jwtauth: EdDSA needs an ed25519.PublicKey, not %T", key)
+			return nil, fmt.Errorf("jwtauth: %s needs an ed25519.PublicKey, not %T", alg, key)
 		}
 		if len(pk) != ed25519.PublicKeySize {
-			return nil, errors.New("jwtauth: EdDSA public key has the wrong length")
+			return nil, fmt.Errorf("jwtauth: %s public key has the wrong length", alg)
 		}
 		if ed25519SmallOrder(pk) {
-			return nil, errors.New("jwtauth: EdDSA public key is a point of small order (it would verify forged signatures)")
+			return nil, fmt.Errorf("jwtauth: %s public key is a point of small order (it would verify forged signatures)", alg)
 		}
 		k.key = slices.Clone(pk)
 	}
