@@ -92,9 +92,9 @@ type Middleware struct {
 type verifier struct {
 	keys      KeySource
 	tokenKeys interface {
-		keyForToken(t *jwt.Token, allowShortHMAC bool) (*Key, error)
+		keyForToken(t *jwt.Token, alg string) (*Key, error)
 	} // Keyfunc sources
-	insecureHMAC bool // WithInsecureShortHMACKey, for keys a Keyfunc returns
+	insecureHMAC bool // WithInsecureShortHMACKey
 	algs         []string
 	validator    *jwt.Validator
 	issuers      []string // checked here when more than one
@@ -203,7 +203,7 @@ func newVerifier(c *config, keys KeySource, issuers, audiences []string) (*verif
 	}
 	v := &verifier{keys: keys, insecureHMAC: c.insecureHMAC}
 	if tk, ok := keys.(interface {
-		keyForToken(t *jwt.Token, allowShortHMAC bool) (*Key, error)
+		keyForToken(t *jwt.Token, alg string) (*Key, error)
 	}); ok {
 		v.tokenKeys = tk
 	}
@@ -213,8 +213,8 @@ func newVerifier(c *config, keys KeySource, issuers, audiences []string) (*verif
 			return nil, err
 		}
 		for _, k := range ks {
-			if b, isHMAC := k.key.([]byte); isHMAC && len(b) < MinHMACKeyLen && !c.insecureHMAC {
-				return nil, fmt.Errorf("jwtauth: HMAC secret is %d bytes; at least %d are needed (WithInsecureShortHMACKey overrides for demos)", len(b), MinHMACKeyLen)
+			if k.short && !c.insecureHMAC {
+				return nil, shortHMACError(k)
 			}
 		}
 	}
@@ -523,6 +523,9 @@ func (m *Middleware) verifyFull(ctx context.Context, tok string, dot1, dot2 int)
 	if key == nil || key.alg != h.alg {
 		return fail(invalid(jwt.ErrTokenUnverifiable, errAlgMismatch))
 	}
+	if key.short && !v.insecureHMAC { // every source, a user's own included
+		return fail(invalid(jwt.ErrTokenUnverifiable, errShortHMAC))
+	}
 
 	sig, err := decodeSegment(tok[dot2+1:])
 	if err != nil {
@@ -720,7 +723,7 @@ func keyFromFunc(v *verifier, hdr []byte, alg string, payload []byte) (*Key, err
 		return nil, errClaimsJSON
 	}
 	t := &jwt.Token{Header: hm, Claims: mc, Method: signingMethod(alg)}
-	return v.tokenKeys.keyForToken(t, v.insecureHMAC)
+	return v.tokenKeys.keyForToken(t, alg)
 }
 
 // Response bodies: constants, never built from the request or the token.

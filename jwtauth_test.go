@@ -239,8 +239,8 @@ func TestNewErrors(t *testing.T) {
 		want string // in the error message
 	}{
 		{"nil key source", nil, nil, "nil key source"},
-		{"short HMAC secret", jwtauth.HMAC("HS256", []byte("short")), nil, "HMAC secret is 5 bytes"},
-		{"31-byte HMAC secret", jwtauth.HMAC("HS256", secret[:31]), nil, "HMAC secret is 31 bytes"},
+		{"short HMAC secret", jwtauth.HMAC("HS256", []byte("short")), nil, "HS256 secret is 5 bytes; at least 32"},
+		{"31-byte HMAC secret", jwtauth.HMAC("HS256", secret[:31]), nil, "HS256 secret is 31 bytes; at least 32"},
 		{"empty HMAC secret", jwtauth.HMAC("HS256", nil), []jwtauth.Option{jwtauth.WithInsecureShortHMACKey()}, "secret is empty"},
 		{"HMAC with RS256", jwtauth.HMAC("RS256", secret), nil, "HMAC needs HS256"},
 		{"HMAC with none", jwtauth.HMAC("none", secret), nil, "HMAC needs HS256"},
@@ -1705,54 +1705,3 @@ func TestMapClaims(t *testing.T) {
 	}
 }
 
-// TestEd25519Algorithm checks RFC 9864's fully-specified "Ed25519": a token
-// with that alg verifies with an Ed25519 key bound to it, not with one bound
-// to "EdDSA" (a key is bound to exactly one algorithm), and Ed448 is refused
-// clearly at setup.
-func TestEd25519Algorithm(t *testing.T) {
-	t.Parallel()
-	edMethod := jwt.SigningMethodEdDSA
-	signed := func(alg string) string {
-		h := b64(`{"alg":"` + alg + `","typ":"JWT"}`)
-		p, _ := json.Marshal(goodClaims())
-		in := h + "." + base64.RawURLEncoding.EncodeToString(p)
-		sig, err := edMethod.Sign(in, edPriv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return in + "." + base64.RawURLEncoding.EncodeToString(sig)
-	}
-	tests := []struct {
-		name     string
-		keyAlg   string
-		tokenAlg string
-		want     int
-	}{
-		{"Ed25519 key, Ed25519 token", "Ed25519", "Ed25519", http.StatusOK},
-		{"EdDSA key, EdDSA token", "EdDSA", "EdDSA", http.StatusOK},
-		{"EdDSA key, Ed25519 token", "EdDSA", "Ed25519", http.StatusUnauthorized},
-		{"Ed25519 key, EdDSA token", "Ed25519", "EdDSA", http.StatusUnauthorized},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			mw, err := jwtauth.New(jwtauth.PublicKey(tt.keyAlg, edPub), jwtauth.WithTimeFunc(clock))
-			if err != nil {
-				t.Fatal(err)
-			}
-			rec := httptest.NewRecorder()
-			req := httptest.NewRequest(http.MethodGet, "/", nil)
-			req.Header.Set("Authorization", "Bearer "+signed(tt.tokenAlg))
-			mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})).ServeHTTP(rec, req)
-			if rec.Code != tt.want {
-				t.Errorf("status = %d, want %d", rec.Code, tt.want)
-			}
-		})
-	}
-	for _, alg := range []string{"Ed448"} {
-		_, err := jwtauth.NewKey("", alg, edPub)
-		if err == nil || !strings.Contains(err.Error(), "Ed448 is not supported") {
-			t.Errorf("NewKey(%q) error = %v, want one saying Ed448 is not supported", alg, err)
-		}
-	}
-}

@@ -25,10 +25,32 @@ import (
 // MinRSABits is the smallest RSA modulus, in bits, that [NewKey] accepts.
 const MinRSABits = 2048
 
-// MinHMACKeyLen is the smallest HMAC secret, in bytes, that [New] accepts
-// unless [WithInsecureShortHMACKey] is given (RFC 7518 section 3.2 asks for a
-// key at least as long as the hash output; 32 bytes fits HS256).
+// MinHMACKeyLen is the smallest HS256 secret, in bytes, that [New] accepts
+// unless [WithInsecureShortHMACKey] is given. RFC 7518 section 3.2 asks for a
+// key at least as long as the hash output, so HS384 needs 48 bytes and HS512
+// 64 (see [MinHMACKeyLenFor]).
 const MinHMACKeyLen = 32
+
+// MinHMACKeyLenFor returns the smallest secret, in bytes, that [New] accepts
+// for the HMAC algorithm alg without [WithInsecureShortHMACKey]: the size of
+// its hash (32, 48 and 64 bytes for HS256, HS384 and HS512), and 0 for any
+// other algorithm. The rule holds for every key source, a user's own
+// [KeySource] included: a token whose key is shorter is refused (401).
+func MinHMACKeyLenFor(alg string) int {
+	switch alg {
+	case "HS256":
+		return 32
+	case "HS384":
+		return 48
+	case "HS512":
+		return 64
+	}
+	return 0
+}
+
+// MaxRSABits is the longest RSA modulus, in bits, that [NewKey] accepts: a
+// longer one would make every verification a denial of service.
+const MaxRSABits = 16384
 
 // Key is a verification key bound to exactly one algorithm and, optionally,
 // to a key ID (the JOSE "kid"). A Key is immutable and safe for concurrent
@@ -39,6 +61,7 @@ type Key struct {
 	method jwt.SigningMethod
 	key    any        // []byte (a private copy) for HMAC, a public key otherwise
 	macs   *sync.Pool // HMAC keys: keyed hash.Hash values, reused
+	short  bool       // HMAC secret shorter than the hash (MinHMACKeyLenFor)
 }
 
 // verify checks sig over the signing input. HMAC keys reuse keyed hashes
@@ -93,8 +116,11 @@ var hmacHashes = map[string]func() hash.Hash{"HS256": sha256.New, "HS384": sha51
 // returns an error if alg is not one jwtauth verifies or key does not fit it:
 //
 //   - HS256, HS384, HS512: a non-empty []byte secret (copied; [New] also
-//     enforces [MinHMACKeyLen]);
-//   - RS256..RS512, PS256..PS512: an *rsa.PublicKey of at least [MinRSABits];
+//     enforces [MinHMACKeyLenFor], for keys of every source);
+//   - RS256..RS512, PS256..PS512: an *rsa.PublicKey of [MinRSABits] to
+//     [MaxRSABits] with an odd modulus and an odd public exponent in
+//     [3, 2^31-1] (crypto/rsa cannot verify with any other, so such a key
+//     would refuse every token at request time);
 //   - ES256, ES384, ES512: an *ecdsa.PublicKey on P-256, P-384 or P-521
 //     respectively;
 //   - EdDSA and Ed25519 (RFC 9864's fully-specified name for the same
@@ -125,6 +151,7 @@ func NewKey(kid, alg string, key any) (*Key, error) {
 		}
 		secret := slices.Clone(b)
 		k.key = secret
+		k.short = len(secret) < MinHMACKeyLenFor(alg)
 		newHash := hmacHashes[alg]
 		k.macs = &sync.Pool{New: func() any { return hmac.New(newHash, secret) }}
 	case "RS", "PS":
@@ -132,8 +159,8 @@ func NewKey(kid, alg string, key any) (*Key, error) {
 		if !ok {
 			return nil, fmt.Errorf("jwtauth: %s needs an *rsa.PublicKey, not %T", alg, key)
 		}
-		if pk.N == nil || pk.N.BitLen() < MinRSABits {
-			return nil, fmt.Errorf("jwtauth: %s key is shorter than %d bits", alg, MinRSABits)
+		if err := checkRSAPublicKey(pk); err != nil {
+			return nil, fmt.Errorf("jwtauth: %s key %w", alg, err)
 		}
 		k.key = pk
 	case "ES":
@@ -165,6 +192,24 @@ func NewKey(kid, alg string, key any) (*Key, error) {
 		k.key = slices.Clone(pk)
 	}
 	return k, nil
+}
+
+// checkRSAPublicKey refuses an RSA public key that crypto/rsa cannot verify
+// with, or that is too weak or too costly. The error continues "key ...".
+func checkRSAPublicKey(pk *rsa.PublicKey) error {
+	switch {
+	case pk.N == nil || pk.N.Sign() <= 0:
+		return errors.New("has no modulus")
+	case pk.N.BitLen() < MinRSABits:
+		return fmt.Errorf("is shorter than %d bits", MinRSABits)
+	case pk.N.BitLen() > MaxRSABits:
+		return fmt.Errorf("is longer than %d bits", MaxRSABits)
+	case pk.N.Bit(0) == 0:
+		return errors.New("has an even modulus")
+	case pk.E < 3 || pk.E > 1<<31-1 || pk.E%2 == 0:
+		return fmt.Errorf("has public exponent %d; it must be an odd number in [3, 2^31-1]", pk.E)
+	}
+	return nil
 }
 
 // KeySource supplies the keys that verify tokens. [New] takes one as its
@@ -386,27 +431,32 @@ func (s *funcSource) Key(context.Context, string, string) (*Key, error) {
 	return nil, errors.New("jwtauth: a Keyfunc source needs the token")
 }
 
-func (s *funcSource) keyForToken(t *jwt.Token, allowShortHMAC bool) (*Key, error) {
+func (s *funcSource) keyForToken(t *jwt.Token, alg string) (*Key, error) {
 	raw, err := s.fn(t)
 	if err != nil {
 		return nil, err
 	}
 	k, ok := raw.(*Key)
 	if !ok {
-		if k, err = NewKey("", t.Method.Alg(), raw); err != nil {
+		if k, err = NewKey("", alg, raw); err != nil {
 			return nil, err
 		}
 	}
-	if k.alg != t.Method.Alg() {
+	if k.alg != alg {
 		return nil, errAlgMismatch
-	}
-	if b, isHMAC := k.key.([]byte); isHMAC && len(b) < MinHMACKeyLen && !allowShortHMAC {
-		return nil, errShortHMAC
 	}
 	return k, nil
 }
 
-var errShortHMAC = fmt.Errorf("jwtauth: the Keyfunc returned an HMAC secret shorter than %d bytes", MinHMACKeyLen)
+// errShortHMAC refuses, at request time, a token whose HMAC key (from any
+// source) is shorter than its hash.
+var errShortHMAC = errors.New("jwtauth: the key source returned an HMAC secret shorter than the algorithm's hash (RFC 7518 section 3.2)")
+
+// shortHMACError is New's error for a static HMAC secret that is too short.
+func shortHMACError(k *Key) error {
+	return fmt.Errorf("jwtauth: %s secret is %d bytes; at least %d are needed (RFC 7518 section 3.2; WithInsecureShortHMACKey overrides for demos)",
+		k.alg, len(k.key.([]byte)), MinHMACKeyLenFor(k.alg))
+}
 
 // ed25519SmallOrderY are the y-coordinates (little-endian, sign bit clear)
 // of the Ed25519 points of order 1, 2, 4 and 8, including the non-canonical

@@ -196,10 +196,13 @@ func WithRealm(realm string) Option {
 	}
 }
 
-// WithInsecureShortHMACKey accepts HMAC secrets shorter than
-// [MinHMACKeyLen]. Default: they are a construction error. Such secrets can
-// be brute-forced offline from a single token; this option exists for demos
-// such as the FastAPI tutorial's key "secret", never for production.
+// WithInsecureShortHMACKey accepts HMAC secrets shorter than their hash
+// ([MinHMACKeyLenFor]: 32, 48 and 64 bytes for HS256, HS384 and HS512).
+// Default: such a secret is a construction error from a source of this
+// package, and a refused token (401) when a [Keyfunc] or a user's own
+// [KeySource] returns it. Short secrets can be brute-forced offline from a
+// single token; this option exists for demos such as the FastAPI tutorial's
+// key "secret", never for production.
 func WithInsecureShortHMACKey() Option {
 	return func(c *config) error { c.insecureHMAC = true; return nil }
 }
