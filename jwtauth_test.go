@@ -1704,4 +1704,3 @@ func TestMapClaims(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
-
