@@ -8,9 +8,11 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// tokenCache holds verified tokens by the SHA-256 of the whole token. It
-// stores the verified claims JSON and the key that verified it, never a
-// claims value a handler could mutate.
+// tokenCache holds verified tokens by the SHA-256 of their signing input
+// (header.payload, as [TokenInfo.Hash]), so that the encodings of one
+// token's signature share one slot. It stores the verified claims JSON, the
+// key that verified it and the signature it verified, never a claims value
+// a handler could mutate.
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[[32]byte]*cacheEntry
@@ -21,7 +23,8 @@ type cacheEntry struct {
 	v       *verifier
 	key     *Key
 	kid     string
-	token   string
+	signed  string // the signing input, header.payload
+	sig     string // the base64url signature that verified
 	payload []byte
 	claims  jwt.Claims // pristine; copied for each hit, never handed out
 }
@@ -43,8 +46,8 @@ func (c *tokenCache) drop(sum [32]byte) {
 	c.mu.Unlock()
 }
 
-func (c *tokenCache) put(sum [32]byte, v *verifier, key *Key, kid string, p *principal, pristine jwt.Claims) {
-	e := &cacheEntry{v: v, key: key, kid: kid, token: p.token, payload: p.payload, claims: pristine}
+func (c *tokenCache) put(sum [32]byte, dot2 int, v *verifier, key *Key, kid string, p *principal, pristine jwt.Claims) {
+	e := &cacheEntry{v: v, key: key, kid: kid, signed: p.token[:dot2], sig: p.token[dot2+1:], payload: p.payload, claims: pristine}
 	c.mu.Lock()
 	if len(c.entries) >= c.max {
 		for k := range c.entries { // map order is random: an arbitrary victim
@@ -57,10 +60,13 @@ func (c *tokenCache) put(sum [32]byte, v *verifier, key *Key, kid string, p *pri
 }
 
 // fromCache serves a token from the cache; nil on a miss, including when
-// the key that verified the entry is no longer its source's key.
-func (m *Middleware) fromCache(ctx context.Context, tok string, sum [32]byte) (*principal, *verifier) {
+// the key that verified the entry is no longer its source's key. A token
+// whose signature differs from the one the entry verified (another encoding
+// of it, or a forgery) is served only if the entry's key verifies that
+// signature too; otherwise it is a miss, and the full path refuses it.
+func (m *Middleware) fromCache(ctx context.Context, tok string, dot2 int, sum [32]byte) (*principal, *verifier) {
 	e := m.cache.get(sum)
-	if e == nil || e.token != tok {
+	if e == nil || e.signed != tok[:dot2] {
 		return nil, nil
 	}
 	k, err := e.v.keys.Key(ctx, e.kid, e.key.alg)
@@ -68,11 +74,17 @@ func (m *Middleware) fromCache(ctx context.Context, tok string, sum [32]byte) (*
 		m.cache.drop(sum)
 		return nil, nil
 	}
+	if sig := tok[dot2+1:]; sig != e.sig {
+		raw, err := decodeSegment(sig)
+		if err != nil || e.key.verify(e.signed, raw) != nil {
+			return nil, nil
+		}
+	}
 	claims, err := m.copyClaims(e.claims, e.payload)
 	if err != nil {
 		return nil, nil
 	}
-	return &principal{m: m, token: e.token, claims: claims, payload: e.payload}, e.v
+	return &principal{m: m, token: tok, claims: claims, payload: e.payload}, e.v
 }
 
 // copyClaims gives a cache hit its own claims value: a deep copy for the

@@ -2,9 +2,15 @@ package jwtauth
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"math/big"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,7 +99,8 @@ func TestCacheHoldsOnlyAcceptedTokens(t *testing.T) {
 	if _, err := m.verify(context.Background(), good); err != nil {
 		t.Fatal(err)
 	}
-	if p, _ := m.fromCache(context.Background(), good, sha256.Sum256([]byte(good))); p == nil {
+	dot2 := strings.LastIndexByte(good, '.')
+	if p, _ := m.fromCache(context.Background(), good, dot2, sha256.Sum256([]byte(good[:dot2]))); p == nil {
 		t.Fatal("an accepted token is not served from the cache")
 	}
 	// Once it expires, the next request refuses it and frees its slot.
@@ -150,5 +157,128 @@ func TestEd25519SmallOrderKeysRefused(t *testing.T) {
 	good, _, _ := ed25519.GenerateKey(nil)
 	if _, err := NewKey("", "EdDSA", good); err != nil {
 		t.Errorf("a real key was refused: %v", err)
+	}
+}
+
+// TestCacheOneSlotPerSignedContent: the two encodings of one ECDSA
+// signature, (r, s) and (r, n-s), share one cache slot, and a forged
+// signature on the cached content is never served from the cache.
+func TestCacheOneSlotPerSignedContent(t *testing.T) {
+	t.Parallel()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	m, err := New(PublicKey("ES256", &priv.PublicKey), WithCache(8),
+		WithTimeFunc(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"sub": "u", "exp": now.Add(time.Hour).Unix()}).SignedString(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	high := malleate(t, tok)
+	ctx := context.Background()
+	for i, presented := range []string{tok, high, tok, high} {
+		p, err := m.verify(ctx, presented)
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		if p.token != presented {
+			t.Errorf("request %d: the principal's token is not the one presented", i)
+		}
+	}
+	if n := len(m.cache.entries); n != 1 {
+		t.Errorf("%d cache entries for one token in two encodings, want 1", n)
+	}
+	dot2 := strings.LastIndexByte(tok, '.')
+	forged := tok[:dot2+1] + strings.Repeat("A", len(tok)-dot2-1)
+	if p, _ := m.fromCache(ctx, forged, dot2, sha256.Sum256([]byte(tok[:dot2]))); p != nil {
+		t.Fatal("a forged signature on cached content was served from the cache")
+	}
+	if _, err := m.verify(ctx, forged); !errors.Is(err, jwt.ErrTokenSignatureInvalid) {
+		t.Errorf("forged signature on cached content: err = %v, want %v", err, jwt.ErrTokenSignatureInvalid)
+	}
+}
+
+// malleate re-encodes an ES256 token's signature (r, s) as (r, n-s), which
+// verifies too: anyone can do this without the key.
+func malleate(t *testing.T, tok string) string {
+	t.Helper()
+	dot2 := strings.LastIndexByte(tok, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(tok[dot2+1:])
+	if err != nil || len(sig) != 64 {
+		t.Fatalf("not an ES256 signature: %v", err)
+	}
+	s := new(big.Int).SetBytes(sig[32:])
+	s.Sub(elliptic.P256().Params().N, s)
+	out := append([]byte(nil), sig[:32]...)
+	out = append(out, s.FillBytes(make([]byte, 32))...)
+	high := tok[:dot2+1] + base64.RawURLEncoding.EncodeToString(out)
+	if high == tok {
+		t.Fatal("malleation left the token unchanged")
+	}
+	return high
+}
+
+// TestRevocationHashIgnoresSignatureEncoding: a deny list keyed on
+// TokenInfo.Hash refuses a revoked token in every encoding of its
+// signature, with and without the cache, and the hash is SigningInputHash.
+func TestRevocationHashIgnoresSignatureEncoding(t *testing.T) {
+	t.Parallel()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	sign := func(sub string) string {
+		s, err := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"sub": sub, "exp": now.Add(time.Hour).Unix()}).SignedString(priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	revoked, fine := sign("revoked"), sign("fine")
+	deny := SigningInputHash(revoked)
+	if want := sha256.Sum256([]byte(revoked[:strings.LastIndexByte(revoked, '.')])); deny != want {
+		t.Fatal("SigningInputHash is not the SHA-256 of header.payload")
+	}
+	for _, cache := range []bool{false, true} {
+		opts := []Option{WithTimeFunc(func() time.Time { return now }),
+			WithRevocationCheck(func(_ context.Context, ti TokenInfo) error {
+				if ti.Hash == deny {
+					return errors.New("revoked")
+				}
+				return nil
+			})}
+		if cache {
+			opts = append(opts, WithCache(8))
+		}
+		m, err := New(PublicKey("ES256", &priv.PublicKey), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name   string
+			tok    string
+			accept bool
+		}{
+			{"revoked", revoked, false},
+			{"revoked, re-encoded signature", malleate(t, revoked), false},
+			{"fine", fine, true},
+			{"fine, re-encoded signature", malleate(t, fine), true},
+		} {
+			for range 2 { // the second request may be a cache hit
+				_, err := m.verify(context.Background(), tt.tok)
+				if tt.accept != (err == nil) {
+					t.Errorf("cache %v, %s: err = %v, want accepted %v", cache, tt.name, err, tt.accept)
+				}
+				if !tt.accept && !errors.Is(err, ErrRevoked) {
+					t.Errorf("cache %v, %s: err = %v, want %v", cache, tt.name, err, ErrRevoked)
+				}
+			}
+		}
 	}
 }

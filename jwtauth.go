@@ -372,9 +372,30 @@ type TokenInfo struct {
 	ID string
 	// Subject is the sub claim, "" if absent.
 	Subject string
-	// Hash is the SHA-256 of the whole compact token, for deny lists of
-	// tokens that carry no jti.
+	// Hash is the SHA-256 of the token's JWS signing input: the compact
+	// token up to its second dot (base64url header, ".", base64url
+	// payload), without the signature. It identifies what was signed, for
+	// deny lists of tokens that carry no jti: a signature can be re-encoded
+	// without the key (an ECDSA signature (r, s) verifies as (r, n-s) too,
+	// and RSASSA-PSS signatures are randomised), so a hash over the whole
+	// token would let one token pass a deny list in another encoding. The
+	// verified-token cache (see [WithCache]) keys on the same hash.
 	Hash [32]byte
+}
+
+// SigningInputHash returns [TokenInfo.Hash] for a compact token: the
+// SHA-256 of its part before the second dot (the whole token if it has
+// fewer than two dots). A deny list can store it when it revokes a token.
+func SigningInputHash(token string) [32]byte {
+	return sha256.Sum256(unsafeBytes(signingInput(token)))
+}
+
+// signingInput returns the compact token up to its last dot.
+func signingInput(tok string) string {
+	if i := strings.LastIndexByte(tok, '.'); i >= 0 && strings.IndexByte(tok, '.') < i {
+		return tok[:i]
+	}
+	return tok
 }
 
 // invalid wraps the reasons a token is refused.
@@ -448,8 +469,9 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 		}
 		return m.finish(ctx, v, p, nil)
 	}
-	sum := sha256.Sum256(unsafeBytes(tok))
-	if p, v := m.fromCache(ctx, tok, sum); p != nil {
+	// One slot per signed content, whatever the signature's encoding.
+	sum := sha256.Sum256(unsafeBytes(tok[:dot2]))
+	if p, v := m.fromCache(ctx, tok, dot2, sum); p != nil {
 		p, err := m.finish(ctx, v, p, &sum)
 		if err != nil {
 			m.cache.drop(sum) // expired or revoked: the slot is better used
@@ -464,7 +486,7 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 		return nil, err // never cache a refused token
 	}
 	if key != nil {
-		m.cache.put(sum, v, key, kid, p, m.pristine(p))
+		m.cache.put(sum, dot2, v, key, kid, p, m.pristine(p))
 	}
 	return p, nil
 }
@@ -568,7 +590,7 @@ func (m *Middleware) finish(ctx context.Context, v *verifier, p *principal, sum 
 		if sum != nil {
 			info.Hash = *sum
 		} else {
-			info.Hash = sha256.Sum256(unsafeBytes(p.token))
+			info.Hash = SigningInputHash(p.token)
 		}
 		info.Subject, _ = p.claims.GetSubject()
 		info.ID = claimString(p.payload, "jti")

@@ -925,7 +925,7 @@ func TestRevocation(t *testing.T) {
 	c["jti"] = "fine-1"
 	fine := mint(t, jwt.SigningMethodHS256, secret, c, nil)
 	noJTI := mint(t, jwt.SigningMethodHS256, secret, goodClaims(), nil)
-	hashDenied := sha256.Sum256([]byte(noJTI))
+	hashDenied := jwtauth.SigningInputHash(noJTI)
 
 	var infos []jwtauth.TokenInfo
 	var mu sync.Mutex

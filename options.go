@@ -254,7 +254,10 @@ func WithErrorObserver(observe func(r *http.Request, err error)) Option {
 }
 
 // WithCache keeps up to size verified tokens, keyed by the SHA-256 of the
-// whole token, so a repeated token skips signature verification. On every hit
+// signing input ([TokenInfo.Hash]), so a repeated token skips signature
+// verification. The encodings of one token's signature share one entry: a
+// token whose signature differs from the one the entry verified is served
+// from it only after the entry's key verifies that signature. On every hit
 // the key is looked up again (a changed or removed key drops the entry), the
 // claims are validated again against the clock (exp, nbf, iat, and a claims
 // type's own Validate), the revocation check runs, and the handler gets its
