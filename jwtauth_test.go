@@ -860,12 +860,18 @@ func TestRequirePanicsOnBadArguments(t *testing.T) {
 	t.Parallel()
 	m := strictHS256(t)
 	for name, r := range map[string]jwtauth.Requirement{
-		"empty scope":      jwtauth.Scopes(""),
-		"scope with space": jwtauth.Scopes("a b"),
-		"scope with quote": jwtauth.Scopes(`a"b`),
-		"no scopes":        jwtauth.Scopes(),
-		"no role":          jwtauth.Roles("roles"),
-		"nil predicate":    jwtauth.Check[*appClaims](nil),
+		"empty scope":                  jwtauth.Scopes(""),
+		"scope with space":             jwtauth.Scopes("a b"),
+		"scope with quote":             jwtauth.Scopes(`a"b`),
+		"no scopes":                    jwtauth.Scopes(),
+		"no role":                      jwtauth.Roles("roles"),
+		"no claim name":                jwtauth.Roles("", "admin"),
+		"empty role":                   jwtauth.Roles("roles", ""),
+		"role with space":              jwtauth.Roles("roles", "a b"),
+		"nil predicate":                jwtauth.Check[*appClaims](nil),
+		"zero Requirement":             {},
+		"Check of another claims type": jwtauth.Check(func(*appClaims) bool { return true }),
+		"Check of a non-pointer type":  jwtauth.Check(func(jwt.RegisteredClaims) bool { return true }),
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
@@ -876,6 +882,11 @@ func TestRequirePanicsOnBadArguments(t *testing.T) {
 			m.Require(r)
 		})
 	}
+	// Well-formed requirements do not panic, a Check of an interface the
+	// claims implement included.
+	m.Require(jwtauth.Scopes("a"), jwtauth.Roles("roles", "admin"),
+		jwtauth.Check(func(*jwt.RegisteredClaims) bool { return true }),
+		jwtauth.Check(func(jwt.Claims) bool { return true }))
 }
 
 func TestCredentialsOptional(t *testing.T) {

@@ -2,20 +2,26 @@ package jwtauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
 )
 
 // Requirement is an authorization rule checked on the verified claims of a
 // request: see [Scopes], [Roles] and [Check], and [Middleware.Require].
+//
+// The zero Requirement is malformed: [Middleware.Require] panics on it.
 type Requirement struct {
-	check func(p *principal) bool
-	scope string // for the challenge's scope attribute; "" for others
-	err   error
+	check  func(p *principal) bool
+	scope  string       // for the challenge's scope attribute; "" for others
+	claims reflect.Type // Check's T, matched against the middleware's claims type
+	err    error
 }
 
 // Scopes requires every one of scopes, matched exactly and case-sensitively,
@@ -55,6 +61,13 @@ func hasScopes(p *principal, want []string) bool {
 func Roles(claim string, roles ...string) Requirement {
 	want := slices.Clone(roles)
 	r := Requirement{}
+	for _, s := range want {
+		// A role with a space could never match: string claims are split
+		// at spaces.
+		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
+			r.err = fmt.Errorf("Roles: unusable role %q", s)
+		}
+	}
 	if claim == "" || len(want) == 0 {
 		r.err = fmt.Errorf("Roles: a claim name and at least one role are needed")
 	}
@@ -71,16 +84,36 @@ func Roles(claim string, roles ...string) Requirement {
 }
 
 // Check requires pred to return true for the request's claims as T (for
-// example *MyClaims; see [ClaimsFrom]). Claims that are not a T fail. A
-// failure is 403 insufficient_scope without a scope attribute.
+// example *MyClaims; see [ClaimsFrom]). T must be the middleware's claims
+// type (*jwt.RegisteredClaims by default, *C after [WithClaims][C]) or an
+// interface it implements: [Middleware.Require] panics otherwise, since
+// such a check could never pass. A failure is 403 insufficient_scope without
+// a scope attribute.
 func Check[T any](pred func(claims T) bool) Requirement {
 	if pred == nil {
 		return Requirement{err: fmt.Errorf("Check: nil predicate")}
 	}
-	return Requirement{check: func(p *principal) bool {
+	return Requirement{claims: reflect.TypeFor[T](), check: func(p *principal) bool {
 		t, ok := p.claims.(T)
 		return ok && pred(t)
 	}}
+}
+
+// usable reports why r cannot be checked by m's requests, nil if it can.
+func (m *Middleware) usable(r Requirement) error {
+	switch {
+	case r.err != nil:
+		return r.err
+	case r.check == nil:
+		return errors.New("Require: a zero Requirement; build requirements with Scopes, Roles or Check")
+	case r.claims != nil:
+		have := reflect.TypeOf(m.cfg.claims.new())
+		if r.claims == have || (r.claims.Kind() == reflect.Interface && have.Implements(r.claims)) {
+			return nil
+		}
+		return fmt.Errorf("Check[%v] could never pass: the middleware's claims are %v", r.claims, have)
+	}
+	return nil
 }
 
 // scopeError is an insufficient-scope failure with the scope to name.
@@ -93,12 +126,14 @@ func (e *scopeError) Unwrap() error { return ErrInsufficientScope }
 // meet every requirement, checked in order. Use it inside [Middleware.Handler]
 // (for example chi's r.With(mw.Require(jwtauth.Scopes("a")))) . A request
 // without verified claims gets 401 as from the middleware; a failed
-// requirement 403. It panics if a requirement was built with unusable
-// arguments, since that is a programming error found at startup.
+// requirement 403. It panics, when called (at setup, never on a request), if
+// a requirement is malformed: built with unusable arguments, the zero
+// Requirement, or a [Check] whose type cannot match this middleware's claims.
+// That is a programming error, as with [regexp.MustCompile].
 func (m *Middleware) Require(reqs ...Requirement) func(http.Handler) http.Handler {
 	for _, r := range reqs {
-		if r.err != nil {
-			panic("jwtauth: " + r.err.Error())
+		if err := m.usable(r); err != nil {
+			panic("jwtauth: " + err.Error())
 		}
 	}
 	reqs = slices.Clone(reqs)
