@@ -4,25 +4,36 @@
 //
 // Usage:
 //
-//	go run ./examples/person                    # tutorial demo mode (insecure key "secret")
+//	go run ./examples/person                    # tutorial demo mode (insecure key "secret"), loopback only
 //	JWT_SECRET=... go run ./examples/person     # HS256, strict defaults
 //	go run ./examples/person -alg RS256 -key pub.pem -issuer https://issuer.example -audience person-api
 //	go run ./examples/person -jwks https://idp.example/jwks.json -issuer https://idp.example/ -audience person-api
-//	go run ./examples/person -oidc https://idp.example/ -audience person-api
+//	go run ./examples/person -oidc https://idp.example/ -audience person-api -alg RS256,ES256,EdDSA
 //	JWT_SECRET=... go run ./examples/person -mint -sub alice -scope "persons:read persons:write"
 //
 // Routes:
 //
 //	POST   /               the tutorial endpoint: 200 {"person": ..., "claims": ...}
-//	GET    /healthz        200, no authentication
+//	GET    /healthz        no authentication: 200, or 503 until a JWKS or OIDC source has keys
 //	POST   /persons        scope persons:write: 201, Location, {"id","owner","person"}
-//	GET    /persons/{id}   scope persons:read: 200 or 404
+//	GET    /persons/{id}   scope persons:read, owner or role admin: 200, 403, 404
 //	PUT    /persons/{id}   scope persons:write, owner or role admin: 200, 403, 404
 //	DELETE /persons/{id}   scope persons:write, owner or role admin: 204, 403, 404
 //
-// With JWT_SECRET unset and no -key, -jwks or -oidc, the server runs in the tutorial's demo
-// mode: HS256 with the key "secret", the token accepted raw or as Bearer, exp
-// not required. It logs a warning, since anyone can forge such tokens.
+// 403 means a missing scope; someone else's person is 404, as is a missing
+// one, so that the sequential ids do not reveal which persons exist.
+//
+// With JWT_SECRET unset and no -key, -jwks or -oidc, the server runs in the
+// tutorial's demo mode: HS256 with the key "secret", the token accepted raw
+// or as Bearer, exp not required. It logs a warning, since anyone can forge
+// such tokens, and listens only on a loopback address. Anything that looks
+// like a half-configured deployment (JWT_SECRET set but empty, demo mode on
+// another address, -mint without JWT_SECRET, an empty key flag) is refused
+// with exit status 2; other start-up failures exit with 1.
+//
+// The log never contains a token: each refused request is logged at WARN
+// with its method, path and the middleware's reason, a JWKS fetch that
+// fails at ERROR, and a JWKS key that is skipped at WARN with the reason.
 package main
 
 import (
@@ -34,6 +45,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -46,65 +58,212 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "person:", err)
-		os.Exit(1)
+	err := run(context.Background(), os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// usageError is a mistake in the flags or the environment. The process
+// exits with status 2 for it, as the flag package does for a bad flag;
+// other errors (a key file that cannot be read, a port in use) exit with 1.
+type usageError struct {
+	err     error
+	printed bool // the flag package has already printed it, with the usage
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// usagef returns a *usageError. Dynamic text must be quoted with %q, which
+// escapes control characters.
+func usagef(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+// exitCode prints err to stderr unless the flag package already did, and
+// returns the process's exit status: 0 for no error or -h, 2 for a
+// *usageError, 1 for anything else.
+func exitCode(err error, stderr io.Writer) int {
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		if !ue.printed {
+			fmt.Fprintln(stderr, "person:", err)
+			fmt.Fprintln(stderr, "Run person -h for the flags.")
+		}
+		return 2
+	default:
+		fmt.Fprintln(stderr, "person:", err)
+		return 1
 	}
 }
 
+// keysKind is where the verification keys come from.
+type keysKind int
+
+const (
+	keysDemo keysKind = iota // the tutorial's HS256 key "secret"
+	keysHMAC                 // $JWT_SECRET
+	keysPEM                  // -key
+	keysJWKS                 // -jwks
+	keysOIDC                 // -oidc
+)
+
 // config is what the flags and environment select.
 type config struct {
-	addr, alg, keyFile, issuer, audience string
-	secret                               []byte
-	demo                                 bool
-	accessLog                            bool
-	jwksURL, oidcIssuer                  string
-	algSet                               bool // -alg given explicitly
+	addr, keyFile, issuer, audience string
+	keys                            keysKind
+	alg                             string   // with HMAC and -key: the one algorithm
+	algs                            []string // with -jwks and -oidc: the allowlist; nil for the library's default
+	secret                          []byte
+	demo                            bool
+	accessLog                       bool
+	jwksURL, oidcIssuer             string
 
 	mint             bool
 	sub, scope, role string
 	ttl              time.Duration
+
+	// Not flags; tests set them.
+	startWait time.Duration        // how long to wait for a provider's keys at start (default 10s)
+	jwksOpts  []jwtauth.JWKSOption // more options for a JWKS or OIDC source
 }
 
 // demoSecret is the FastAPI tutorial's HS256 key.
 const demoSecret = "secret"
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+const algHelp = `token algorithm(s). With $JWT_SECRET or -key exactly one (default HS256; -key needs an asymmetric one such as RS256, ES256 or EdDSA). ` +
+	`With -jwks or -oidc a comma-separated allowlist such as RS256,ES256,EdDSA (default: every asymmetric algorithm); ` +
+	`keys with "alg" outside it are skipped, and RSA keys without "alg" need exactly one RSA algorithm in it`
+
+// parseFlags reads the flags and $JWT_SECRET and refuses every
+// combination that looks like a half-configured deployment. Demo mode is
+// selected only when JWT_SECRET is unset and no key flag is given, and only
+// on a loopback address.
+func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (config, error) {
 	var c config
+	var algList string
 	fs := flag.NewFlagSet("person", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:8000", "listen address")
-	fs.StringVar(&c.alg, "alg", "HS256", "token algorithm (HS256 uses $JWT_SECRET; others need -key)")
-	fs.StringVar(&c.keyFile, "key", "", "PEM public key or certificate for RS*/PS*/ES*/EdDSA")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8000", "listen address (demo mode: loopback only)")
+	fs.StringVar(&algList, "alg", "", algHelp)
+	fs.StringVar(&c.keyFile, "key", "", "PEM public key or certificate for RS*/PS*/ES*/EdDSA (needs -alg)")
 	fs.StringVar(&c.issuer, "issuer", "", "required iss claim (optional)")
 	fs.StringVar(&c.audience, "audience", "", "required aud claim (needed with -jwks and -oidc)")
 	fs.StringVar(&c.jwksURL, "jwks", "", "verify with the keys of this JWKS URL (needs -issuer and -audience)")
 	fs.StringVar(&c.oidcIssuer, "oidc", "", "verify tokens of this OpenID Connect issuer, keys found by discovery (needs -audience)")
 	fs.BoolVar(&c.accessLog, "access-log", true, "log every request (method, path, status, duration; never headers)")
-	fs.BoolVar(&c.mint, "mint", false, "print a token signed with the current HS256 secret and exit")
+	fs.BoolVar(&c.mint, "mint", false, "print a token signed with $JWT_SECRET (required) and exit")
 	fs.StringVar(&c.sub, "sub", "user-1", "with -mint: the sub claim")
 	fs.StringVar(&c.scope, "scope", "persons:read persons:write", "with -mint: the scope claim (space-delimited)")
 	fs.StringVar(&c.role, "roles", "", "with -mint: comma-separated roles claim, such as admin")
 	fs.DurationVar(&c.ttl, "ttl", time.Hour, "with -mint: lifetime of the token")
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return c, &usageError{err: err, printed: true}
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+		return c, usagef("unexpected arguments: %q", fs.Args())
 	}
-	fs.Visit(func(f *flag.Flag) { c.algSet = c.algSet || f.Name == "alg" })
-	if s := getenv("JWT_SECRET"); s != "" {
-		c.secret = []byte(s)
-	} else if c.keyFile == "" && c.jwksURL == "" && c.oidcIssuer == "" {
-		c.secret, c.demo = []byte(demoSecret), true
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	var keyFlags []string
+	for _, f := range []struct{ name, value string }{{"key", c.keyFile}, {"jwks", c.jwksURL}, {"oidc", c.oidcIssuer}} {
+		if !set[f.name] {
+			continue
+		}
+		if f.value == "" {
+			return c, usagef("-%s is empty", f.name)
+		}
+		keyFlags = append(keyFlags, "-"+f.name)
+	}
+	if len(keyFlags) > 1 {
+		return c, usagef("%s exclude each other", strings.Join(keyFlags, " and "))
+	}
+	secret, haveSecret := lookupEnv("JWT_SECRET")
+	switch {
+	case haveSecret && secret == "":
+		return c, usagef("JWT_SECRET is set but empty: set it to a secret of at least 32 bytes, or unset it for the tutorial's demo mode")
+	case c.jwksURL != "":
+		c.keys = keysJWKS
+	case c.oidcIssuer != "":
+		c.keys = keysOIDC
+	case c.keyFile != "":
+		c.keys = keysPEM
+	case haveSecret:
+		c.keys = keysHMAC
+	case c.mint:
+		return c, usagef("-mint needs JWT_SECRET: it signs with that secret, never with the demo key")
+	default:
+		c.keys, c.demo = keysDemo, true
+	}
+	if haveSecret {
+		c.secret = []byte(secret)
+	}
+	if c.demo {
+		c.secret = []byte(demoSecret)
+		if !isLoopbackAddr(c.addr) {
+			return c, usagef("demo mode (key %q, no exp) listens on loopback only, not on -addr %q: "+
+				"use -addr 127.0.0.1:PORT, or set JWT_SECRET or -key, -jwks or -oidc", demoSecret, c.addr)
+		}
+	}
+
+	var algs []string
+	if set["alg"] {
+		for _, a := range strings.Split(algList, ",") {
+			if a = strings.TrimSpace(a); a == "" {
+				return c, usagef("-alg %q: empty algorithm in the list", algList)
+			}
+			algs = append(algs, a)
+		}
+	}
+	switch c.keys {
+	case keysJWKS, keysOIDC:
+		c.algs = algs
+	default:
+		switch {
+		case len(algs) > 1:
+			return c, usagef("-alg %q: exactly one algorithm with JWT_SECRET or -key (a list is for -jwks and -oidc)", algList)
+		case len(algs) == 1:
+			c.alg = algs[0]
+		case c.keys == keysPEM:
+			return c, usagef("-key needs -alg, such as RS256, ES256 or EdDSA")
+		default:
+			c.alg = "HS256"
+		}
+		if c.keys != keysPEM && !strings.HasPrefix(c.alg, "HS") {
+			if c.mint {
+				return c, usagef("-mint signs with the HMAC secret only, not with -alg %q", c.alg)
+			}
+			return c, usagef("-alg %q needs -key, -jwks or -oidc", c.alg)
+		}
+	}
+	if c.mint && c.keys != keysHMAC {
+		return c, usagef("-mint signs with JWT_SECRET only; it does not combine with -key, -jwks or -oidc")
 	}
 	return c, nil
 }
 
+// isLoopbackAddr reports whether the listen address addr names a loopback
+// host: "localhost" or a loopback IP. An empty host (":8000") listens on
+// every interface, so it is not loopback; nor is any other host name.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // run is main without the process: testable, and it returns instead of
 // exiting.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c, err := parseFlags(args, getenv, stderr)
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, lookupEnv, stderr)
 	if err != nil {
 		return err
 	}
@@ -117,15 +276,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	mw, closeKeys, err := newMiddleware(ctx, c)
+	v, err := newMiddleware(ctx, c, log)
 	if err != nil {
 		return err
 	}
-	defer closeKeys()
+	defer v.close()
 	if c.demo {
 		log.Warn("INSECURE tutorial demo mode: HS256 key \"secret\", raw tokens accepted, exp not required; set JWT_SECRET (32+ bytes) or -key for real use")
 	}
-	routes, err := newServer(mw, newStore())
+	routes, err := newServer(v.mw, newStore(), v.ready)
 	if err != nil {
 		return err
 	}
@@ -145,10 +304,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "alg", c.alg)
+	if a, ok := ln.Addr().(*net.TCPAddr); c.demo && (!ok || !a.IP.IsLoopback()) {
+		// "localhost" resolved to something else.
+		ln.Close()
+		return usagef("demo mode listens on loopback only, and -addr %q is %q", c.addr, ln.Addr().String())
+	}
+	log.Info("listening", append([]any{"addr", ln.Addr().String()}, keySourceAttrs(c)...)...)
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	select {
+	case <-v.ready:
+	default:
+		go func() {
+			select {
+			case <-v.ready:
+				log.Info("signing keys available")
+			case <-ctx.Done():
+			}
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -168,45 +343,110 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// newMiddleware builds the verifier the flags describe. The returned
-// function stops a JWKS source's background refresh.
-func newMiddleware(ctx context.Context, c config) (*jwtauth.Middleware, func(), error) {
-	var keys jwtauth.KeySource
-	closeKeys := func() {}
-	var jwksOpts []jwtauth.JWKSOption
-	if c.algSet {
-		jwksOpts = append(jwksOpts, jwtauth.WithAlgorithms(c.alg))
+// keySourceAttrs names the key source for the start-up log: never a
+// secret, and URLs without credentials or query.
+func keySourceAttrs(c config) []any {
+	algs := "default"
+	if c.algs != nil {
+		algs = strings.Join(c.algs, ",")
 	}
+	switch c.keys {
+	case keysJWKS:
+		return []any{"keys", "jwks", "url", redactURL(c.jwksURL), "algs", algs}
+	case keysOIDC:
+		return []any{"keys", "oidc", "issuer", redactURL(c.oidcIssuer), "algs", algs}
+	case keysPEM:
+		return []any{"keys", "pem", "file", c.keyFile, "alg", c.alg}
+	case keysHMAC:
+		return []any{"keys", "hmac", "alg", c.alg}
+	default:
+		return []any{"keys", "demo", "alg", c.alg}
+	}
+}
+
+// redactURL returns u without user information and with its query (which
+// may carry an API key) replaced by "REDACTED", for logs.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	p.User = nil
+	if p.RawQuery != "" || p.ForceQuery {
+		p.RawQuery, p.ForceQuery = "REDACTED", false
+	}
+	p.Fragment, p.RawFragment = "", ""
+	return p.String()
+}
+
+// verifier is the middleware the flags describe, with its key source's
+// readiness.
+type verifier struct {
+	mw    *jwtauth.Middleware
+	ready <-chan struct{} // closed once verification keys are available
+	close func()          // stops a JWKS or OIDC source's background refresh
+}
+
+// closedChan is the readiness of key sources that are ready at once.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// newMiddleware builds the verifier the flags describe. It logs every
+// refused request (its reason, never the token), and for -jwks and -oidc
+// every failed fetch (ERROR) and skipped key (WARN).
+func newMiddleware(ctx context.Context, c config, log *slog.Logger) (*verifier, error) {
+	v := &verifier{ready: closedChan, close: func() {}}
+	jwksOpts := []jwtauth.JWKSOption{jwtauth.WithJWKSErrorHandler(func(err error) {
+		var skipped *jwtauth.JWKError
+		if errors.As(err, &skipped) {
+			log.Warn("JWKS key skipped", "index", skipped.Index, "kid", skipped.KID, "reason", skipped.Err.Error())
+			return
+		}
+		log.Error("JWKS fetch failed", "err", err.Error())
+	})}
+	if c.algs != nil {
+		jwksOpts = append(jwksOpts, jwtauth.WithAlgorithms(c.algs...))
+	}
+	jwksOpts = append(jwksOpts, c.jwksOpts...)
 	// Wait at most this long for a provider's keys at start; the source
 	// keeps trying in the background (503 until it has keys).
-	startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	wait := c.startWait
+	if wait == 0 {
+		wait = 10 * time.Second
+	}
+	startCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	switch {
-	case c.jwksURL != "" && c.oidcIssuer != "":
-		return nil, nil, errors.New("-jwks and -oidc exclude each other")
-	case c.jwksURL != "":
+	var keys jwtauth.KeySource
+	switch c.keys {
+	case keysJWKS:
 		src, err := jwtauth.NewJWKS(startCtx, c.jwksURL, jwksOpts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		keys, closeKeys = src, func() { src.Close() }
-	case c.oidcIssuer != "":
+		keys, v.ready, v.close = src, src.Ready(), func() { src.Close() }
+		logUnavailable(log, src.Err())
+	case keysOIDC:
 		src, err := jwtauth.NewOIDC(startCtx, c.oidcIssuer, jwksOpts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		keys, closeKeys = src, func() { src.Close() }
+		keys, v.ready, v.close = src, src.Ready(), func() { src.Close() }
+		logUnavailable(log, src.Err())
 		if c.issuer == "" {
 			c.issuer = c.oidcIssuer
 		}
-	case c.keyFile != "":
+	case keysPEM:
 		keys = jwtauth.PEMFile(c.alg, c.keyFile)
-	case strings.HasPrefix(c.alg, "HS"):
-		keys = jwtauth.HMAC(c.alg, c.secret)
 	default:
-		return nil, nil, fmt.Errorf("-alg %s needs -key, -jwks or -oidc", c.alg)
+		keys = jwtauth.HMAC(c.alg, c.secret)
 	}
-	opts := []jwtauth.Option{jwtauth.WithRealm("persons")}
+	opts := []jwtauth.Option{
+		jwtauth.WithRealm("persons"),
+		jwtauth.WithErrorObserver(func(r *http.Request, err error) {
+			// The library's errors never contain the token; slog quotes
+			// the path, so it cannot forge a line.
+			log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "reason", err.Error())
+		}),
+	}
 	if c.issuer != "" {
 		opts = append(opts, jwtauth.WithIssuer(c.issuer))
 	}
@@ -221,16 +461,25 @@ func newMiddleware(ctx context.Context, c config) (*jwtauth.Middleware, func(), 
 	}
 	mw, err := jwtauth.New(keys, opts...)
 	if err != nil {
-		closeKeys()
-		return nil, nil, err
+		v.close()
+		return nil, err
 	}
-	return mw, closeKeys, nil
+	v.mw = mw
+	return v, nil
+}
+
+// logUnavailable logs at ERROR that a provider's keys could not be had at
+// start (a failed discovery or first fetch, or one still running).
+func logUnavailable(log *slog.Logger, err error) {
+	if err != nil {
+		log.Error("signing keys not yet available; /healthz answers 503 until they are", "err", err.Error())
+	}
 }
 
 // mintToken signs a token with the HS256 secret for the README's curl lines.
 func mintToken(c config, now time.Time) (string, error) {
 	if !strings.HasPrefix(c.alg, "HS") {
-		return "", errors.New("-mint signs with the HS256 secret only")
+		return "", errors.New("-mint signs with the HMAC secret only")
 	}
 	claims := jwt.MapClaims{
 		"sub": c.sub,

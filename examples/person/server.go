@@ -32,9 +32,10 @@ func newStore() *store { return &store{persons: make(map[string]record)} }
 var errNotFound = &jwtauth.HTTPError{Status: http.StatusNotFound, Detail: "Not Found"}
 
 // newServer returns the routes. Every protected route authenticates and
-// checks its scope, and PUT and DELETE check ownership, before any body is
-// read.
-func newServer(mw *jwtauth.Middleware, st *store) (http.Handler, error) {
+// checks its scope, and GET, PUT and DELETE of a person check ownership,
+// before any body is read. /healthz answers 503 until ready is closed (the
+// key source has keys), then 200.
+func newServer(mw *jwtauth.Middleware, st *store, ready <-chan struct{}) (http.Handler, error) {
 	read := mw.Require(jwtauth.Scopes("persons:read"))
 	write := mw.Require(jwtauth.Scopes("persons:write"))
 
@@ -65,11 +66,19 @@ func newServer(mw *jwtauth.Middleware, st *store) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+		w.Header().Set("Cache-Control", "no-store")
+		select {
+		case <-ready:
+			_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+		default:
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"unavailable","reason":"signing keys not yet available"}` + "\n"))
+		}
 	})
 	mux.Handle("POST /{$}", mw.Handler(tutorial))
 	mux.Handle("POST /persons", mw.Handler(write(create)))
-	mux.Handle("GET /persons/{id}", mw.Handler(read(get)))
+	mux.Handle("GET /persons/{id}", mw.Handler(read(st.owned(get))))
 	mux.Handle("PUT /persons/{id}", mw.Handler(write(st.owned(update))))
 	mux.Handle("DELETE /persons/{id}", mw.Handler(write(st.owned(del))))
 	return mux, nil
@@ -119,21 +128,20 @@ func (s *store) get(ctx context.Context, _ jwtauth.NoBody) (record, error) {
 	return rec, nil
 }
 
-// owned lets a request through to next only if the person exists (else
-// 404) and the token may modify it: its owner, or a token whose roles claim
-// contains admin (else 403). It runs before next reads the body.
+// owned lets a request through to next only if the person exists and the
+// token may see and change it: its owner, or a token whose roles claim
+// contains admin. Otherwise it answers 404, for someone else's person as
+// for a missing one, so that the sequential ids do not tell others which
+// persons exist. It runs before next reads the body.
 func (s *store) owned(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec, ok := s.lookup(r.PathValue("id"))
-		switch {
-		case !ok:
-			jwtauth.WriteError(w, r, errNotFound)
-		case rec.Owner != "" && subject(r.Context()) == rec.Owner,
-			jwtauth.HasRole(r.Context(), "roles", "admin"):
+		if ok && (rec.Owner != "" && subject(r.Context()) == rec.Owner ||
+			jwtauth.HasRole(r.Context(), "roles", "admin")) {
 			next.ServeHTTP(w, r)
-		default:
-			jwtauth.WriteError(w, r, jwtauth.ErrInsufficientScope)
+			return
 		}
+		jwtauth.WriteError(w, r, errNotFound)
 	})
 }
 
