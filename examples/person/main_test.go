@@ -554,7 +554,7 @@ func TestStartupLog(t *testing.T) {
 		want string
 	}{
 		{"demo", nil, nil, ` keys=demo alg=HS256`},
-		{"hmac", map[string]string{"JWT_SECRET": strictSecret}, []string{"-alg", "HS384"}, ` keys=hmac alg=HS384`},
+		{"hmac", map[string]string{"JWT_SECRET": strings.Repeat("k", 64)}, []string{"-alg", "HS512"}, ` keys=hmac alg=HS512`},
 		{"jwks", nil, []string{"-jwks", idp.URL() + "?api_key=hunter2", "-issuer", idp.Issuer(), "-audience", "a"},
 			` keys=jwks url=` + idp.URL() + `?REDACTED algs=default`},
 		{"jwks with algorithms", nil, []string{"-jwks", idp.URL(), "-issuer", idp.Issuer(), "-audience", "a", "-alg", "ES256,EdDSA"},
