@@ -141,15 +141,23 @@ func WithRefreshInterval(d time.Duration) JWKSOption {
 
 // WithRefreshCooldown sets the least time between the starts of two fetches
 // caused by tokens whose kid is unknown: a token with an unknown kid triggers
-// a fetch only if none has started within the cooldown, and is rejected
-// otherwise. Any fetch, background or not, restarts the cooldown. This bounds
-// the load that tokens with made-up kids put on the key server. The default
-// is 1 minute, so a key published after the last fetch is accepted at most
-// about a minute later.
+// a fetch only if no such fetch has started within the cooldown (a fetch
+// already in flight, whatever started it, is joined instead), and is rejected
+// otherwise. The first fetch and the background refreshes do not count
+// against this budget, so a key published at any time is accepted on its
+// first request as long as no other unknown kid has fetched within the
+// cooldown. This bounds the load that tokens with made-up kids put on the key
+// server to one fetch per cooldown. The default is 1 minute.
+//
+// d must not be negative. 0 means no cooldown: every token with an unknown
+// kid fetches (still one fetch at a time, shared by concurrent lookups), and
+// a failed fetch is retried after the refresh interval. That suits tests that
+// rotate keys several times; in production it lets anyone with made-up kids
+// keep the source fetching back to back.
 func WithRefreshCooldown(d time.Duration) JWKSOption {
 	return func(cfg *jwksConfig) {
-		if d <= 0 {
-			cfg.fail("WithRefreshCooldown: cooldown must be positive, not %v", d)
+		if d < 0 {
+			cfg.fail("WithRefreshCooldown: cooldown must not be negative, not %v", d)
 		}
 		cfg.cooldown = d
 	}
@@ -158,7 +166,10 @@ func WithRefreshCooldown(d time.Duration) JWKSOption {
 // WithLookupTimeout sets the longest a request waits for a fetch caused by
 // its unknown kid (or by there being no keys yet); after it, the request is
 // rejected while the fetch goes on in the background. The request's context
-// can cut the wait shorter. 0 means never wait. The default is 2 seconds.
+// can cut the wait shorter. The default is 2 seconds.
+//
+// d must not be negative. 0 means never wait: such a request is answered
+// from the keys at hand, and a key the fetch brings serves later requests.
 func WithLookupTimeout(d time.Duration) JWKSOption {
 	return func(cfg *jwksConfig) {
 		if d < 0 {
@@ -360,9 +371,11 @@ func isLoopback(host string) bool {
 // followed or used. A malformed or unusable key is skipped, and reported to
 // the handler of [WithJWKSErrorHandler], without affecting the others.
 //
-// Caching: the set is refreshed every 15 minutes or as its Cache-Control
-// max-age says ([WithRefreshInterval]), and when a token names an unknown
-// kid, at most once per cooldown ([WithRefreshCooldown]); concurrent lookups
+// Caching: the set is refreshed every 15 minutes, or sooner as its
+// Cache-Control max-age says ([WithRefreshInterval]), and when a token names
+// an unknown kid, at most once per cooldown ([WithRefreshCooldown], whose
+// budget the background refreshes do not use, so a newly published key is
+// accepted on its first request); concurrent lookups
 // share one fetch, and none waits longer than the lookup timeout
 // ([WithLookupTimeout]). A fetch that fails (a network error, a status other
 // than 200, a malformed or oversized document) leaves the last good keys in
@@ -390,7 +403,7 @@ type JWKS struct {
 
 	mu        sync.Mutex
 	inflight  *jwksFetch // the fetch all callers share, if one runs
-	lastStart time.Time  // start of the latest fetch, for the cooldown
+	lastMiss  time.Time  // start of the latest fetch an unknown kid caused, for the cooldown
 	lastErr   error      // error of the latest completed fetch
 	fetched   bool       // a fetch has completed
 	closed    bool
@@ -524,7 +537,6 @@ func (s *JWKS) startFetchLocked() *jwksFetch {
 	}
 	f := &jwksFetch{done: make(chan struct{})}
 	s.inflight = f
-	s.lastStart = s.cfg.now()
 	s.wg.Add(1)
 	go s.runFetch(f)
 	return f
@@ -544,7 +556,10 @@ func (s *JWKS) runFetch(f *jwksFetch) {
 			s.keys.Store(snap) // fail closed: removed keys must stop verifying
 		}
 		f.err = err
-		f.next = min(s.cfg.interval, s.cfg.cooldown)
+		f.next = s.cfg.interval
+		if s.cfg.cooldown > 0 {
+			f.next = min(s.cfg.interval, s.cfg.cooldown)
+		}
 	}
 	s.mu.Lock()
 	s.inflight = nil
@@ -694,18 +709,25 @@ func (s *JWKS) slowKey(ctx context.Context, kid, alg string) (*Key, error) {
 	return nil, errUnknownKey
 }
 
-// missFetch returns the fetch in flight, or starts one if the cooldown has
-// passed, or returns nil.
+// missFetch returns the fetch in flight, or starts one if no fetch caused by
+// an unknown kid has started within the cooldown, or returns nil.
 func (s *JWKS) missFetch() *jwksFetch {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inflight != nil {
 		return s.inflight
 	}
-	if s.cfg.now().Sub(s.lastStart) < s.cfg.cooldown {
+	// Only fetches caused by unknown kids use up the budget: the first fetch
+	// and the background refreshes must not delay a newly published key.
+	now := s.cfg.now()
+	if !s.lastMiss.IsZero() && now.Sub(s.lastMiss) < s.cfg.cooldown {
 		return nil
 	}
-	return s.startFetchLocked()
+	f := s.startFetchLocked()
+	if f != nil {
+		s.lastMiss = now
+	}
+	return f
 }
 
 func (s *JWKS) unavailable() error {

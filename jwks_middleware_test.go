@@ -49,6 +49,7 @@ func TestMiddlewareWithJWKS(t *testing.T) {
 	t.Parallel()
 	a := jwttest.NewKey(t, "RS256").WithID("a")
 	c := jwttest.NewKey(t, "ES256").WithID("c")
+	d := jwttest.NewKey(t, "EdDSA").WithID("d")
 	h := &harness{srv: jwttest.NewJWKSServer(t, a), clock: jwttest.NewClock(jwksNow), timer: newFakeTimer(), log: &errLog{}}
 	h.src = h.newSource(t)
 	mw, err := New(h.src, WithIssuer(jwttest.DefaultIssuer), WithAudience(jwttest.DefaultAudience),
@@ -58,7 +59,7 @@ func TestMiddlewareWithJWKS(t *testing.T) {
 	}
 	srv := mw.Handler(okHandler())
 	mintAt := func(k *jwttest.Key) string { return jwttest.Mint(t, k, nil, jwttest.WithNow(h.clock.Now)) }
-	tokA, tokC := mintAt(a), mintAt(c)
+	tokA, tokC, tokD := mintAt(a), mintAt(c), mintAt(d)
 
 	steps := []struct {
 		name string
@@ -68,9 +69,10 @@ func TestMiddlewareWithJWKS(t *testing.T) {
 	}{
 		{"key a", nil, tokA, ok200},
 		{"key a again (cache hit)", nil, tokA, ok200},
-		{"key c not published yet", func() { h.srv.AddKeys(c) }, tokC, invalid401},
-		{"key c within the cooldown", nil, tokC, invalid401},
-		{"key c after the cooldown: a refresh finds it", func() { h.clock.Advance(defaultRefreshCooldown) }, tokC, ok200},
+		{"key c published: accepted on its first request", func() { h.srv.AddKeys(c) }, tokC, ok200},
+		{"key d not published yet", nil, tokD, invalid401},
+		{"key d published within the cooldown", func() { h.srv.AddKeys(d) }, tokD, invalid401},
+		{"key d after the cooldown: a refresh finds it", func() { h.clock.Advance(defaultRefreshCooldown) }, tokD, ok200},
 		{"key a removed, still cached until the refresh", func() { h.srv.RemoveKeys("a") }, tokA, ok200},
 		{"key a after the refresh: the cache entry is dropped", func() { h.timer.tick(t) }, tokA, invalid401},
 		{"key c still fine", nil, tokC, ok200},

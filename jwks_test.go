@@ -467,15 +467,9 @@ func TestJWKSRotation(t *testing.T) {
 	ctx := context.Background()
 	keyA := mustKey(t, h.src, "a", "ES256")
 
-	// A new key published: not seen before the cooldown allows a fetch.
+	// A new key published: accepted on its first request, right after the
+	// first fetch (which does not use up the unknown-kid budget).
 	h.srv.AddKeys(b)
-	if _, err := h.src.Key(ctx, "b", "EdDSA"); !errors.Is(err, errUnknownKey) {
-		t.Fatalf("Key(b) within the cooldown: error %v, want errUnknownKey", err)
-	}
-	if got := h.srv.Fetches(); got != 1 {
-		t.Fatalf("Fetches = %d, want 1 (no fetch within the cooldown)", got)
-	}
-	h.clock.Advance(defaultRefreshCooldown)
 	keyB := mustKey(t, h.src, "b", "EdDSA") // triggers and waits for a fetch
 	if got := h.srv.Fetches(); got != 2 {
 		t.Errorf("Fetches = %d, want 2", got)
@@ -504,6 +498,89 @@ func TestJWKSRotation(t *testing.T) {
 	}
 	if diff := cmp.Diff([]error(nil), h.log.take()); diff != "" {
 		t.Errorf("errors reported (-want +got):\n%s", diff)
+	}
+}
+
+// TestJWKSNewKIDBudget: a key published at any time is accepted on its
+// first request: right after the first fetch, right after a background
+// refresh, and again after a cooldown; floods of made-up kids in between
+// fetch at most once per cooldown, and a removed key stops verifying at the
+// next refresh.
+func TestJWKSNewKIDBudget(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := jwttest.NewKey(t, "ES256").WithID("a")
+	h := newHarness(t, []*jwttest.Key{a})
+	flood := func() {
+		for i := range 50 {
+			if _, err := h.src.Key(ctx, fmt.Sprint("made-up-", i), "ES256"); !errors.Is(err, errUnknownKey) {
+				t.Fatalf("Key(made-up) error = %v, want errUnknownKey", err)
+			}
+		}
+	}
+	steps := []struct {
+		name        string
+		before      func()
+		kid         string // published, then looked up
+		wantFetches int    // after the lookup and a flood
+	}{
+		{"at start", nil, "b", 2},
+		{"right after a background refresh", func() {
+			h.clock.Advance(defaultRefreshCooldown)
+			h.timer.tick(t)
+		}, "c", 4},
+		{"within the cooldown of the last miss, after another refresh", func() {
+			h.clock.Advance(defaultRefreshCooldown / 4)
+			h.timer.tick(t)
+		}, "", 5},
+	}
+	for _, st := range steps {
+		if st.before != nil {
+			st.before()
+		}
+		if st.kid != "" {
+			h.srv.AddKeys(jwttest.NewKey(t, "EdDSA").WithID(st.kid))
+			if _, err := h.src.Key(ctx, st.kid, "EdDSA"); err != nil {
+				t.Errorf("%s: Key(%s) error = %v, want the new key", st.name, st.kid, err)
+			}
+		}
+		flood()
+		if got := h.srv.Fetches(); got != st.wantFetches {
+			t.Errorf("%s: Fetches = %d, want %d", st.name, got, st.wantFetches)
+		}
+	}
+	// A new kid within the cooldown of the last miss fetch waits for the
+	// background refresh, which brings it.
+	h.srv.AddKeys(jwttest.NewKey(t, "EdDSA").WithID("d"))
+	if _, err := h.src.Key(ctx, "d", "EdDSA"); !errors.Is(err, errUnknownKey) {
+		t.Errorf("Key(d) within the cooldown: error %v, want errUnknownKey", err)
+	}
+	h.timer.tick(t)
+	mustKey(t, h.src, "d", "EdDSA")
+	// Removed: refused after the next refresh.
+	h.srv.RemoveKeys("a")
+	h.timer.tick(t)
+	if _, err := h.src.Key(ctx, "a", "ES256"); !errors.Is(err, errUnknownKey) {
+		t.Errorf("Key(a) after removal: error %v, want errUnknownKey", err)
+	}
+}
+
+// TestJWKSZeroCooldown: WithRefreshCooldown(0) lets every unknown kid fetch,
+// and a failed fetch is retried after the interval, not in a busy loop.
+func TestJWKSZeroCooldown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, []*jwttest.Key{jwttest.NewKey(t, "ES256")}, WithRefreshCooldown(0))
+	for i := range 3 {
+		kid := fmt.Sprint("k", i)
+		h.srv.AddKeys(jwttest.NewKey(t, "ES256").WithID(kid))
+		mustKey(t, h.src, kid, "ES256")
+	}
+	if got := h.srv.Fetches(); got != 4 {
+		t.Errorf("Fetches = %d, want 4", got)
+	}
+	h.srv.SetStatus(http.StatusInternalServerError)
+	if got := h.timer.tick(t); got != defaultRefreshInterval {
+		t.Errorf("retry after a failure in %v, want the interval %v", got, defaultRefreshInterval)
 	}
 }
 
@@ -635,11 +712,13 @@ func TestJWKSUnknownKIDStorm(t *testing.T) {
 		latency time.Duration
 		want    int
 	}{
-		{"within the cooldown", 0, 0, 1},
-		{"just before its end", defaultRefreshCooldown - time.Second, 0, 1},
-		{"after it", time.Second, 0, 2},
-		{"after it, slow server", defaultRefreshCooldown, 50 * time.Millisecond, 3},
-		{"again within it", defaultRefreshCooldown / 2, 0, 3},
+		// The first fetch leaves the budget whole: one fetch for the flood.
+		{"right after the first fetch", 0, 0, 2},
+		{"within the cooldown", time.Second, 0, 2},
+		{"just before its end", defaultRefreshCooldown - 2*time.Second, 0, 2},
+		{"after it", time.Second, 0, 3},
+		{"after it, slow server", defaultRefreshCooldown, 50 * time.Millisecond, 4},
+		{"again within it", defaultRefreshCooldown / 2, 0, 4},
 	}
 	for _, st := range steps {
 		h.clock.Advance(st.advance)
@@ -787,7 +866,8 @@ func TestNewJWKSConfiguration(t *testing.T) {
 		{"credentials in the URL", "https://user:pass@idp.example/jwks", nil, false},
 		{"not a URL", "https://idp.example/%zz", nil, false},
 		{"zero interval", "https://idp.example/jwks", []JWKSOption{WithRefreshInterval(0)}, false},
-		{"zero cooldown", "https://idp.example/jwks", []JWKSOption{WithRefreshCooldown(0)}, false},
+		{"zero cooldown", "https://idp.example/jwks", []JWKSOption{WithRefreshCooldown(0)}, true},
+		{"negative cooldown", "https://idp.example/jwks", []JWKSOption{WithRefreshCooldown(-time.Second)}, false},
 		{"negative lookup timeout", "https://idp.example/jwks", []JWKSOption{WithLookupTimeout(-1)}, false},
 		{"zero lookup timeout", "https://idp.example/jwks", []JWKSOption{WithLookupTimeout(0)}, true},
 		{"zero fetch timeout", "https://idp.example/jwks", []JWKSOption{WithFetchTimeout(0)}, false},
