@@ -125,11 +125,16 @@ func WithHTTPClient(c *http.Client) JWKSOption {
 }
 
 // WithRefreshInterval sets how often the key set is fetched again in the
-// background. The default is 15 minutes. A successful answer with a
-// Cache-Control max-age directive sets the time to the next refresh instead,
-// clamped to between 1 minute and 24 hours (no-cache and no-store count as
-// max-age=0). After a failed fetch the next attempt is made after the
-// smaller of the interval and the cooldown ([WithRefreshCooldown]).
+// background. The default is 15 minutes; d must be positive.
+//
+// The interval is the longest the source goes between refreshes, whatever
+// the key server says, so that a key the provider removed stops verifying
+// within it. A successful answer with a Cache-Control max-age directive may
+// make the next refresh sooner, never later: it comes after the smaller of
+// the interval and max-age, but not sooner than 1 minute (no-cache and
+// no-store count as max-age=0, so as 1 minute). After a failed fetch the next
+// attempt is made after the smaller of the interval and the cooldown
+// ([WithRefreshCooldown]).
 func WithRefreshInterval(d time.Duration) JWKSOption {
 	return func(cfg *jwksConfig) {
 		if d <= 0 {
@@ -549,7 +554,7 @@ func (s *JWKS) runFetch(f *jwksFetch) {
 		s.keys.Store(snap)
 		f.next = s.cfg.interval
 		if maxAge >= 0 {
-			f.next = maxAge
+			f.next = min(maxAge, s.cfg.interval) // sooner, never later
 		}
 	} else {
 		if snap != nil && errors.Is(err, errNoUsableKey) {
@@ -635,7 +640,7 @@ func (s *JWKS) get(ctx context.Context, u string) ([]byte, http.Header, error) {
 
 // cacheMaxAge returns the Cache-Control max-age of h clamped to
 // [minMaxAge, maxMaxAge], minMaxAge for no-cache and no-store, and -1 if h
-// says none of these.
+// says none of these. The caller caps it at the refresh interval.
 func cacheMaxAge(h http.Header) time.Duration {
 	age := time.Duration(-1)
 	for _, v := range h.Values("Cache-Control") {

@@ -786,11 +786,13 @@ func TestJWKSCacheControl(t *testing.T) {
 	}{
 		{"", 0, defaultRefreshInterval},
 		{"max-age=300", 0, 5 * time.Minute},
-		{"public, max-age=7200, must-revalidate", 0, 2 * time.Hour},
+		{"public, max-age=600, must-revalidate", 0, 10 * time.Minute},
+		{"max-age=7200", 0, defaultRefreshInterval}, // never later than the interval
+		{"max-age=86400", 0, defaultRefreshInterval},
 		{"max-age=5", 0, time.Minute},
 		{"max-age=0", 0, time.Minute},
 		{"max-age=99999999999999999999", 0, defaultRefreshInterval}, // unparsable: ignored
-		{"max-age=999999", 0, 24 * time.Hour},
+		{"max-age=999999", 0, defaultRefreshInterval},
 		{`max-age="600"`, 0, 10 * time.Minute},
 		{"no-store", 0, time.Minute},
 		{"no-cache, max-age=3600", 0, time.Minute},
@@ -802,6 +804,14 @@ func TestJWKSCacheControl(t *testing.T) {
 		h.srv.SetStatus(tc.status)
 		if got := h.timer.tick(t); got != tc.want {
 			t.Errorf("Cache-Control %q, status %d: next refresh in %v, want %v", tc.header, tc.status, got, tc.want)
+		}
+	}
+	// An interval below the 1-minute floor stays the interval.
+	short := newHarness(t, []*jwttest.Key{jwttest.NewKey(t, "EdDSA")}, WithRefreshInterval(10*time.Second))
+	for _, header := range []string{"no-store", "max-age=0", "max-age=86400"} {
+		short.srv.SetCacheControl(header)
+		if got := short.timer.tick(t); got != 10*time.Second {
+			t.Errorf("interval 10s, Cache-Control %q: next refresh in %v, want 10s", header, got)
 		}
 	}
 }
