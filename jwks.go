@@ -96,6 +96,7 @@ type jwksConfig struct {
 	maxSize       int64
 	algs          []string
 	insecureHTTP  bool
+	crossOrigin   bool
 	onError       func(error)
 	err           error
 
@@ -112,9 +113,12 @@ func (c *jwksConfig) fail(format string, args ...any) {
 
 // WithHTTPClient sets the client that fetches the key set (and the discovery
 // document of [NewOIDC]). The default is a client with
-// [http.DefaultTransport]. Its redirect policy is wrapped so that a redirect
-// must obey the same https rule as the URL itself (see [WithInsecureHTTP]);
-// the client is otherwise used as it is, including its Timeout.
+// [http.DefaultTransport]. The source uses a copy of c, whose redirect policy
+// is wrapped so that every redirect must obey the same https rule as the URL
+// itself (see [WithInsecureHTTP]), never go from https to http and stay on
+// the URL's origin (see [WithCrossOriginRedirects]) before c's own
+// CheckRedirect is asked; c itself is not changed. The copy is otherwise used
+// as it is, including its Timeout.
 func WithHTTPClient(c *http.Client) JWKSOption {
 	return func(cfg *jwksConfig) {
 		if c == nil {
@@ -244,6 +248,20 @@ func WithInsecureHTTP() JWKSOption {
 	return func(cfg *jwksConfig) { cfg.insecureHTTP = true }
 }
 
+// WithCrossOriginRedirects lets a fetch follow a redirect to another origin
+// (scheme, host or port) than the URL it started from. Without it, such a
+// redirect fails the fetch: the key set URL, and for [NewOIDC] the issuer's
+// discovery URL and the discovered jwks_uri, are the only servers the keys
+// may come from. Every hop must still obey the https rule of
+// [WithInsecureHTTP], and no hop may go from https to http.
+//
+// Security: whoever the key server can redirect to decides which tokens are
+// accepted. Allow it only when the provider really serves its keys through
+// such a redirect (a CDN, say) and the URLs involved are trusted.
+func WithCrossOriginRedirects() JWKSOption {
+	return func(cfg *jwksConfig) { cfg.crossOrigin = true }
+}
+
 // WithJWKSErrorHandler sets a function called with every failed fetch (the
 // error [JWKS.Err] then returns) and with a [*JWKError] for every key skipped
 // by an otherwise successful fetch. It is called from the fetching goroutine,
@@ -286,21 +304,38 @@ func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
 	}
 	cfg.algs = slices.Clone(cfg.algs)
 	// A private copy, so that the redirect rule cannot be lost by a caller
-	// changing their client later.
+	// changing their client later, and so that the caller's client is never
+	// changed.
 	client := &http.Client{}
 	if cfg.client != nil {
 		*client = *cfg.client
 	}
-	next := client.CheckRedirect
-	insecure := cfg.insecureHTTP
-	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+	client.CheckRedirect = redirectPolicy(client.CheckRedirect, cfg.insecureHTTP, cfg.crossOrigin)
+	cfg.client = client
+	return cfg, nil
+}
+
+// redirectPolicy returns a CheckRedirect that applies the https rule of
+// [WithInsecureHTTP] to every hop, refuses any hop from https to http
+// anywhere in the chain, refuses a hop to another origin than the original
+// URL's unless crossOrigin, and then defers to next (the caller's own
+// policy) or to net/http's limit of 10 redirects.
+func redirectPolicy(next func(*http.Request, []*http.Request) error, insecure, crossOrigin bool) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
 		if _, err := checkFetchURL(req.URL.String(), insecure); err != nil {
 			return fmt.Errorf("redirect refused: %w", err)
 		}
 		// Never from https down to http, loopback included: a remote server
 		// must not steer the fetch to the verifier's own plain-http services.
-		if len(via) > 0 && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-			return errors.New("redirect refused: from https to http")
+		if req.URL.Scheme != "https" {
+			for _, v := range via {
+				if v.URL.Scheme == "https" {
+					return errors.New("redirect refused: from https to http")
+				}
+			}
+		}
+		if !crossOrigin && len(via) > 0 && origin(req.URL) != origin(via[0].URL) {
+			return errors.New("redirect refused: to another origin (see WithCrossOriginRedirects)")
 		}
 		if next != nil {
 			return next(req, via)
@@ -310,8 +345,16 @@ func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
 		}
 		return nil
 	}
-	cfg.client = client
-	return cfg, nil
+}
+
+// origin returns the scheme, host and port of u (RFC 6454), with the
+// scheme's default port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // redactURL returns u without its query (which may carry an API key), for

@@ -914,56 +914,99 @@ func TestNewJWKSConfiguration(t *testing.T) {
 	}
 }
 
+// redirectServer answers every request with a 302 to target(), evaluated
+// per request so that chains can be built in any order.
+func redirectServer(t *testing.T, tls bool, target func() string) *httptest.Server {
+	t.Helper()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target(), http.StatusFound)
+	})
+	var srv *httptest.Server
+	if tls {
+		srv = httptest.NewTLSServer(h)
+	} else {
+		srv = httptest.NewServer(h)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 func TestJWKSRedirects(t *testing.T) {
 	t.Parallel()
 	keys := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
+	body := jwksBody(t, jwkMap(t, jwttest.NewKey(t, "ES256").WithID("a")))
+	mux := http.NewServeMux()
+	mux.Handle("/old", http.RedirectHandler("/jwks.json", http.StatusMovedPermanently))
+	mux.HandleFunc("/jwks.json", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	sameOrigin := httptest.NewServer(mux)
+	t.Cleanup(sameOrigin.Close)
+	// https -> https (another origin) -> plain http, and
+	// plain http -> https -> plain http: the downgrade is refused at any hop.
+	tlsToPlain := redirectServer(t, true, keys.URL)
+	tlsToTLS := redirectServer(t, true, func() string { return tlsToPlain.URL })
+	plainToTLS := redirectServer(t, false, func() string { return tlsToPlain.URL })
+	tlsClient := tlsToPlain.Client() // trusts every httptest TLS server
+	cross := WithCrossOriginRedirects()
 	tests := []struct {
 		name   string
-		target string
-		ok     bool
+		start  string
+		opts   []JWKSOption
+		refuse string // "" for a successful fetch
 	}{
-		{"to loopback http", keys.URL(), true},
-		{"to non-loopback http", "http://idp.example/jwks", false},
+		{"same origin", sameOrigin.URL + "/old", nil, ""},
+		{"to another loopback port", redirectServer(t, false, keys.URL).URL, nil, "to another origin"},
+		{"to another loopback port, allowed", redirectServer(t, false, keys.URL).URL, []JWKSOption{cross}, ""},
+		{"to non-loopback http", redirectServer(t, false, func() string { return "http://idp.example/jwks" }).URL, []JWKSOption{cross}, "https is required"},
+		{"https to http", tlsToPlain.URL, []JWKSOption{cross, WithHTTPClient(tlsClient)}, "from https to http"},
+		{"https to https to http", tlsToTLS.URL, []JWKSOption{cross, WithHTTPClient(tlsClient)}, "from https to http"},
+		{"http to https to http", plainToTLS.URL, []JWKSOption{cross, WithHTTPClient(tlsClient)}, "from https to http"},
+		{"https to https, another origin", tlsToTLS.URL, []JWKSOption{WithHTTPClient(tlsClient)}, "to another origin"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			redirect := httptest.NewServer(http.RedirectHandler(tc.target, http.StatusFound))
-			defer redirect.Close()
 			// The caller's client would follow anything; the source must not.
-			src, err := NewJWKS(context.Background(), redirect.URL, WithHTTPClient(&http.Client{}))
+			opts := append([]JWKSOption{WithHTTPClient(&http.Client{})}, tc.opts...)
+			src, err := NewJWKS(context.Background(), tc.start, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer src.Close()
 			err = src.Err()
-			if (err == nil) != tc.ok {
-				t.Errorf("Err = %v, want ok %v", err, tc.ok)
+			if tc.refuse == "" {
+				if err != nil {
+					t.Errorf("Err = %v, want a successful fetch", err)
+				}
+				return
 			}
-			if !tc.ok && !strings.Contains(fmt.Sprint(err), "redirect refused") {
-				t.Errorf("Err = %v, want a refused redirect", err)
+			if msg := fmt.Sprint(err); !strings.Contains(msg, "redirect refused") || !strings.Contains(msg, tc.refuse) {
+				t.Errorf("Err = %v, want a redirect refused with %q", err, tc.refuse)
 			}
 		})
 	}
+	if n := keys.Fetches(); n != 1 {
+		t.Errorf("the plain-http key server was fetched %d times, want 1 (the allowed redirect)", n)
+	}
 }
 
-// TestJWKSNoDowngradeRedirect: an https key server cannot redirect the fetch
-// to plain http, not even on loopback.
-func TestJWKSNoDowngradeRedirect(t *testing.T) {
+// TestJWKSRedirectPolicyKeepsCallersClient: the caller's client and its
+// own redirect policy are left alone, and its policy still has a say.
+func TestJWKSRedirectPolicyKeepsCallersClient(t *testing.T) {
 	t.Parallel()
-	plain := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
-	redirect := httptest.NewTLSServer(http.RedirectHandler(plain.URL(), http.StatusFound))
-	defer redirect.Close()
-	src, err := NewJWKS(context.Background(), redirect.URL, WithHTTPClient(redirect.Client()))
+	keys := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
+	redirect := redirectServer(t, false, keys.URL)
+	var asked int
+	mine := func(*http.Request, []*http.Request) error { asked++; return errors.New("my policy says no") }
+	client := &http.Client{CheckRedirect: mine}
+	src, err := NewJWKS(context.Background(), redirect.URL, WithHTTPClient(client), WithCrossOriginRedirects())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	if err := src.Err(); !strings.Contains(fmt.Sprint(err), "from https to http") {
-		t.Errorf("Err = %v, want the downgrade refused", err)
+	if err := src.Err(); !strings.Contains(fmt.Sprint(err), "my policy says no") || asked != 1 {
+		t.Errorf("Err = %v, asked %d times; want the caller's policy asked once", err, asked)
 	}
-	if plain.Fetches() != 0 {
-		t.Errorf("the plain-http server was fetched %d times", plain.Fetches())
+	if fmt.Sprintf("%p", client.CheckRedirect) != fmt.Sprintf("%p", mine) || client.Transport != nil {
+		t.Error("the caller's client was changed")
 	}
 }
 
