@@ -97,6 +97,7 @@ type jwksConfig struct {
 	algs          []string
 	insecureHTTP  bool
 	crossOrigin   bool
+	ownTransport  bool // client.Transport is a clone only this source uses
 	onError       func(error)
 	err           error
 
@@ -112,13 +113,21 @@ func (c *jwksConfig) fail(format string, args ...any) {
 }
 
 // WithHTTPClient sets the client that fetches the key set (and the discovery
-// document of [NewOIDC]). The default is a client with
-// [http.DefaultTransport]. The source uses a copy of c, whose redirect policy
-// is wrapped so that every redirect must obey the same https rule as the URL
-// itself (see [WithInsecureHTTP]), never go from https to http and stay on
-// the URL's origin (see [WithCrossOriginRedirects]) before c's own
-// CheckRedirect is asked; c itself is not changed. The copy is otherwise used
-// as it is, including its Timeout.
+// document of [NewOIDC]). The default is a client with a clone of
+// [http.DefaultTransport]. The source uses a copy of c, whose redirect
+// policy is wrapped so that every redirect must obey the same https rule as
+// the URL itself (see [WithInsecureHTTP]), never go from https to http and
+// stay on the URL's origin (see [WithCrossOriginRedirects]) before c's own
+// CheckRedirect is asked; c itself is not changed. The copy is otherwise
+// used as it is, including its Timeout.
+//
+// Connections: if c's Transport is nil or an *[http.Transport], the source
+// uses its own clone of it (same settings, its own connection pool), and
+// [JWKS.Close] closes that clone's idle connections, so that nothing the
+// source opened outlives it and nobody else's connections are touched. Any
+// other [http.RoundTripper] is used as it is and Close leaves it alone,
+// since it may be shared: its owner closes its idle connections (for
+// example with c.CloseIdleConnections) after closing the source.
 func WithHTTPClient(c *http.Client) JWKSOption {
 	return func(cfg *jwksConfig) {
 		if c == nil {
@@ -311,6 +320,16 @@ func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
 		*client = *cfg.client
 	}
 	client.CheckRedirect = redirectPolicy(client.CheckRedirect, cfg.insecureHTTP, cfg.crossOrigin)
+	// A transport of the source's own, so that Close can close its idle
+	// connections without touching anybody else's.
+	switch t := client.Transport.(type) {
+	case nil:
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			client.Transport, cfg.ownTransport = dt.Clone(), true
+		}
+	case *http.Transport:
+		client.Transport, cfg.ownTransport = t.Clone(), true
+	}
 	cfg.client = client
 	return cfg, nil
 }
@@ -804,8 +823,10 @@ func (s *JWKS) Err() error {
 	return s.lastErr
 }
 
-// Close stops the background refresh, cancels a fetch in flight and waits
-// for both to end. It always returns nil; calling it again does nothing.
+// Close stops the background refresh, cancels a fetch in flight, waits for
+// both to end and closes the idle connections of the source's own transport
+// (see [WithHTTPClient]), so that no goroutine or connection of the source
+// remains. It always returns nil; calling it again does nothing.
 func (s *JWKS) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -813,6 +834,9 @@ func (s *JWKS) Close() error {
 		s.mu.Unlock()
 		s.cancel()
 		s.wg.Wait()
+		if s.cfg.ownTransport {
+			s.cfg.client.CloseIdleConnections()
+		}
 	})
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -1065,13 +1066,125 @@ func TestJWKSClose(t *testing.T) {
 			t.Error("a fetch started after Close")
 		}
 	}
+	// Closed connections take a moment to wind down their goroutines; Close
+	// itself must have closed them (nobody else does here).
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // idle HTTP connections wind down
-		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		time.Sleep(10 * time.Millisecond)
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Errorf("%d goroutines before, %d after Close", before, after)
+	}
+}
+
+// connTracker records the state of every connection a server sees.
+type connTracker struct {
+	mu    sync.Mutex
+	order []net.Conn
+	state map[net.Conn]http.ConnState
+}
+
+func (c *connTracker) hook(conn net.Conn, st http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == nil {
+		c.state = map[net.Conn]http.ConnState{}
+	}
+	if _, seen := c.state[conn]; !seen {
+		c.order = append(c.order, conn)
+	}
+	c.state[conn] = st
+}
+
+// states returns the states of the connections, in the order they opened.
+func (c *connTracker) states() []http.ConnState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []http.ConnState
+	for _, conn := range c.order {
+		out = append(out, c.state[conn])
+	}
+	return out
+}
+
+// waitStates polls until the connection states are want, or 5 seconds.
+func (c *connTracker) waitStates(want []http.ConnState) []http.ConnState {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := c.states()
+		if slices.Equal(got, want) || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestJWKSCloseClosesConnections: Close closes the keep-alive connections the
+// source opened, with the default client and with the caller's own client and
+// *http.Transport, plain or TLS, and leaves the caller's own connections open.
+func TestJWKSCloseClosesConnections(t *testing.T) {
+	t.Parallel()
+	body := jwksBody(t, jwkMap(t, jwttest.NewKey(t, "ES256").WithID("a")))
+	tests := []struct {
+		name   string
+		tls    bool
+		client func(srv *httptest.Server) *http.Client // nil: no WithHTTPClient
+		// callersConn: the caller opens a keep-alive connection of its own
+		// first, which must survive. Not with http.DefaultTransport, whose
+		// idle connections any httptest.Server.Close closes.
+		callersConn bool
+	}{
+		{"default client", false, nil, false},
+		{"own client and transport", false, func(*httptest.Server) *http.Client {
+			return &http.Client{Transport: &http.Transport{}}
+		}, true},
+		{"own client, nil transport", false, func(*httptest.Server) *http.Client { return &http.Client{} }, false},
+		{"TLS", true, func(srv *httptest.Server) *http.Client { return srv.Client() }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tracker := &connTracker{}
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+			srv.Config.ConnState = tracker.hook
+			if tc.tls {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
+			defer srv.Close()
+			var opts []JWKSOption
+			want := []http.ConnState{http.StateClosed}
+			var client *http.Client
+			if tc.client != nil {
+				client = tc.client(srv)
+				opts = append(opts, WithHTTPClient(client))
+			}
+			if tc.callersConn {
+				// The caller's own keep-alive connection, opened first.
+				resp, err := client.Get(srv.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				defer client.CloseIdleConnections()
+				want = []http.ConnState{http.StateIdle, http.StateClosed}
+			}
+			src, err := NewJWKS(context.Background(), srv.URL, opts...)
+			if err != nil || src.Err() != nil {
+				t.Fatal(err, src.Err())
+			}
+			before := slices.Clone(want)
+			before[len(before)-1] = http.StateIdle
+			if diff := cmp.Diff(before, tracker.waitStates(before)); diff != "" {
+				t.Fatalf("connections before Close (-want +got):\n%s", diff)
+			}
+			src.Close()
+			if diff := cmp.Diff(want, tracker.waitStates(want)); diff != "" {
+				t.Errorf("connections after Close (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
