@@ -851,24 +851,38 @@ func (s *JWKS) requiresIssuer() bool { return true }
 // algorithm and key material is reused. It fails if the document is not a
 // JSON object with a "keys" array, or if no key is usable.
 func parseJWKS(data []byte, algs []string, old *jwksSnapshot, skip func(error)) (*jwksSnapshot, error) {
+	snap, _, err := parseJWKSCounted(data, algs, old, skip)
+	return snap, err
+}
+
+// parseJWKSCounted is parseJWKS that also returns how many earlier keys the
+// duplicate check compared a key with, summed over the set: about one per
+// key, so that a large set parses in linear time (tests check it).
+func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(error)) (*jwksSnapshot, int, error) {
 	doc, err := decodeObject(data)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	rawKeys, ok := doc["keys"]
 	if !ok {
-		return nil, errors.New(`no "keys" member`)
+		return nil, 0, errors.New(`no "keys" member`)
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(rawKeys, &elems); err != nil || elems == nil {
-		return nil, errors.New(`"keys" is not an array`)
+		return nil, 0, errors.New(`"keys" is not an array`)
 	}
 	var keys []*Key
+	byKID := make(map[string][]*Key, len(elems)) // the duplicate check
+	compared := 0
 	for i, raw := range elems {
 		kid, k, err := parseJWK(raw, algs)
 		if err == nil {
-			if slices.ContainsFunc(keys, func(p *Key) bool { return p.id == kid && p.alg == k.alg }) {
-				err = fmt.Errorf("%w: a key with the same kid and alg comes earlier in the set", ErrJWKInvalid)
+			for _, p := range byKID[kid] {
+				compared++
+				if p.alg == k.alg {
+					err = fmt.Errorf("%w: a key with the same kid and alg comes earlier in the set", ErrJWKInvalid)
+					break
+				}
 			}
 		}
 		if err != nil {
@@ -881,13 +895,14 @@ func parseJWKS(data []byte, algs []string, old *jwksSnapshot, skip func(error)) 
 			}
 		}
 		keys = append(keys, k)
+		byKID[kid] = append(byKID[kid], k)
 	}
 	if len(keys) == 0 {
 		// A well-formed answer: its keys replace the old ones even though
 		// none is usable, so keys the provider removed stop verifying.
-		return newJWKSSnapshot(nil), fmt.Errorf("%w among %d", errNoUsableKey, len(elems))
+		return newJWKSSnapshot(nil), compared, fmt.Errorf("%w among %d", errNoUsableKey, len(elems))
 	}
-	return newJWKSSnapshot(keys), nil
+	return newJWKSSnapshot(keys), compared, nil
 }
 
 // errNoUsableKey: the key set was fetched and parsed but holds no key this

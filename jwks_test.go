@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -385,6 +386,74 @@ func flipLastByte(t *testing.T, s string) string {
 	}
 	b[len(b)-1] ^= 1
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// jwks10k is a key set of 10,000 distinct Ed25519 keys (one key material,
+// distinct kids: cheap to make), followed by a duplicate of the first and of
+// the last, under the default 1 MiB limit.
+func jwks10k(t testing.TB) []byte {
+	t.Helper()
+	jwk := jwkMap(t, jwttest.NewKey(t, "EdDSA"))
+	delete(jwk, "use")
+	delete(jwk, "alg") // bound to EdDSA by jwks10kAlgs
+	var keys []any
+	for i := range 10000 {
+		k := maps.Clone(jwk)
+		k["kid"] = fmt.Sprint("k", i)
+		keys = append(keys, k)
+	}
+	keys = append(keys, keys[0], keys[9999])
+	body := jwksBody(t, keys...)
+	if len(body) > defaultMaxJWKSSize {
+		t.Fatalf("the set is %d bytes, over the default limit", len(body))
+	}
+	return body
+}
+
+// jwks10kAlgs is the allowlist jwks10k is parsed with.
+var jwks10kAlgs = []string{"EdDSA", "ES256"}
+
+// TestParseJWKS10k: duplicates are found by kid, not by comparing each key
+// with all the earlier ones, so a large set parses in linear time.
+func TestParseJWKS10k(t *testing.T) {
+	t.Parallel()
+	var skipped []int
+	snap, compared, err := parseJWKSCounted(jwks10k(t), jwks10kAlgs, nil, func(e error) {
+		var je *JWKError
+		if errors.As(e, &je) && errors.Is(e, ErrJWKInvalid) {
+			skipped = append(skipped, je.Index)
+		} else {
+			t.Errorf("skipped: %v", e)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{10000, 10001}, skipped); diff != "" {
+		t.Errorf("duplicates skipped (-want +got):\n%s", diff)
+	}
+	if n := len(snap.all); n != 10000 {
+		t.Errorf("%d keys, want 10000", n)
+	}
+	if k, _ := snap.lookup("k5000", "EdDSA"); k == nil {
+		t.Error("k5000 not found")
+	}
+	// One comparison for each duplicate; a scan of all the earlier keys
+	// would make about 50 million.
+	if compared > 2 {
+		t.Errorf("the duplicate check compared %d pairs of keys, want 2", compared)
+	}
+}
+
+func BenchmarkParseJWKS10k(b *testing.B) {
+	body := jwks10k(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseJWKS(body, jwks10kAlgs, nil, func(error) {}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func TestParseJWKSDocument(t *testing.T) {
