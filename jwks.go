@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
+	"github.com/seedb5d7e80f/jwtauth/internal/safetext"
 )
 
 // Defaults and bounds of a [JWKS] source; each is documented on the option
@@ -78,8 +79,22 @@ type JWKError struct {
 
 // Error describes the skipped key.
 func (e *JWKError) Error() string {
-	return fmt.Sprintf("jwtauth: JWKS key %d (kid %q) skipped: %v", e.Index, e.KID, e.Err)
+	return fmt.Sprintf("jwtauth: JWKS key %d (kid %s) skipped: %s", e.Index, quote(e.KID), safetext.Escape(fmt.Sprint(e.Err)))
 }
+
+// quote returns s, its control characters escaped ([safetext.Escape]),
+// between double quotes: how the error strings of this file show text that
+// comes from the network or from configuration.
+func quote(s string) string { return `"` + safetext.Escape(s) + `"` }
+
+// escapedError is an error whose text is escaped ([safetext.Escape]) and
+// which still matches what it wraps for [errors.Is] and [errors.As]: for
+// errors of net/http, encoding/json and the like, whose text may hold the
+// server's words.
+type escapedError struct{ err error }
+
+func (e escapedError) Error() string { return safetext.Escape(e.err.Error()) }
+func (e escapedError) Unwrap() error { return e.err }
 
 // Unwrap returns e.Err.
 func (e *JWKError) Unwrap() error { return e.Err }
@@ -240,7 +255,7 @@ func WithAlgorithms(algs ...string) JWKSOption {
 		cfg.algs = nil
 		for _, a := range algs {
 			if !slices.Contains(defaultJWKSAlgorithms, a) {
-				cfg.fail("WithAlgorithms: %q is not an asymmetric algorithm jwtauth verifies", a)
+				cfg.fail("WithAlgorithms: %s is not an asymmetric algorithm jwtauth verifies", quote(a))
 			}
 			if !slices.Contains(cfg.algs, a) {
 				cfg.algs = append(cfg.algs, a)
@@ -376,15 +391,15 @@ func origin(u *url.URL) string {
 	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
-// redactURL returns u without its query (which may carry an API key), for
-// error messages; credentials are refused by checkFetchURL.
+// redactURL returns u without its query (which may carry an API key) or
+// credentials, escaped ([safetext.Escape]), for error messages.
 func redactURL(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return "(invalid URL)"
 	}
 	p.RawQuery, p.ForceQuery, p.User = "", false, nil
-	return p.String()
+	return safetext.Escape(p.String())
 }
 
 // checkFetchURL returns rawURL if it is an absolute http(s) URL allowed by the
@@ -392,26 +407,30 @@ func redactURL(u string) string {
 func checkFetchURL(rawURL string, insecureHTTP bool) (string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return "", fmt.Errorf("jwtauth: invalid URL: %w", err)
+		var ue *url.Error // its message repeats the whole URL
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("jwtauth: invalid URL: %w", escapedError{err})
 	}
 	if u.User != nil {
 		// Credentials in a URL end up in errors and logs.
 		return "", errors.New("jwtauth: a key set URL must not contain credentials (use WithHTTPClient)")
 	}
 	if u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("jwtauth: URL %q is not absolute", rawURL)
+		return "", fmt.Errorf("jwtauth: URL %s is not absolute", quote(redactURL(rawURL)))
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !insecureHTTP && !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("jwtauth: URL %q: https is required for a host other than loopback (see WithInsecureHTTP)", rawURL)
+			return "", fmt.Errorf("jwtauth: URL %s: https is required for a host other than loopback (see WithInsecureHTTP)", quote(redactURL(rawURL)))
 		}
 	default:
-		return "", fmt.Errorf("jwtauth: URL %q: scheme must be https", rawURL)
+		return "", fmt.Errorf("jwtauth: URL %s: scheme must be https", quote(redactURL(rawURL)))
 	}
 	if u.Fragment != "" {
-		return "", fmt.Errorf("jwtauth: URL %q has a fragment", rawURL)
+		return "", fmt.Errorf("jwtauth: URL %s has a fragment", quote(redactURL(rawURL)))
 	}
 	return u.String(), nil
 }
@@ -667,7 +686,7 @@ func (s *JWKS) fetch() (snap *jwksSnapshot, maxAge time.Duration, skipped []erro
 	snap, err = parseJWKS(body, s.cfg.algs, s.keys.Load(), func(e error) { skipped = append(skipped, e) })
 	if err != nil {
 		// snap is an empty set for errNoUsableKey, nil otherwise.
-		return snap, -1, skipped, fmt.Errorf("jwtauth: key set from %s: %w", redactURL(u), err)
+		return snap, -1, skipped, fmt.Errorf("jwtauth: key set from %s: %w", redactURL(u), escapedError{err})
 	}
 	return snap, cacheMaxAge(header), skipped, nil
 }
@@ -677,7 +696,7 @@ func (s *JWKS) get(ctx context.Context, u string) ([]byte, http.Header, error) {
 	shown := redactURL(u)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, err)
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, escapedError{err})
 	}
 	req.Header.Set("Accept", "application/json, application/jwk-set+json")
 	resp, err := s.cfg.client.Do(req)
@@ -686,7 +705,7 @@ func (s *JWKS) get(ctx context.Context, u string) ([]byte, http.Header, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, err)
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, escapedError{err})
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -695,7 +714,7 @@ func (s *JWKS) get(ctx context.Context, u string) ([]byte, http.Header, error) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, resp.Body, s.cfg.maxSize))
 	if err != nil {
-		return nil, nil, fmt.Errorf("jwtauth: reading %s: %w", shown, err)
+		return nil, nil, fmt.Errorf("jwtauth: reading %s: %w", shown, escapedError{err})
 	}
 	return body, resp.Header, nil
 }
@@ -937,7 +956,7 @@ func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 			return nil, err
 		}
 		if _, dup := m[name]; dup {
-			return nil, fmt.Errorf("duplicate member %q", name)
+			return nil, fmt.Errorf("duplicate member %s", quote(name))
 		}
 		m[name] = v
 	}
@@ -964,7 +983,7 @@ var jwkFits = map[string][]string{
 func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err error) {
 	m, err := decodeObject(raw)
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: %v", ErrJWKInvalid, err)
+		return "", nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(err.Error()))
 	}
 	str := func(name string) string {
 		v, ok := m[name]
@@ -974,7 +993,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 		var s string
 		if e := json.Unmarshal(v, &s); e != nil || s == "" {
 			if err == nil {
-				err = fmt.Errorf("%w: %q is not a non-empty string", ErrJWKInvalid, name)
+				err = fmt.Errorf("%w: %s is not a non-empty string", ErrJWKInvalid, quote(name))
 			}
 		}
 		return s
@@ -995,13 +1014,13 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 	case kty == "oct":
 		return kid, nil, fmt.Errorf("%w: symmetric (oct) keys are refused: a published secret is no secret", ErrJWKUnsupported)
 	case use != "" && use != "sig":
-		return kid, nil, fmt.Errorf(`%w: "use" is %q, not "sig"`, ErrJWKIgnored, use)
+		return kid, nil, fmt.Errorf(`%w: "use" is %s, not "sig"`, ErrJWKIgnored, quote(use))
 	case ops != nil && !slices.Contains(ops, "verify"):
 		return kid, nil, fmt.Errorf(`%w: "key_ops" lacks "verify"`, ErrJWKIgnored)
 	}
 	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
 		if _, ok := m[private]; ok {
-			return kid, nil, fmt.Errorf("%w: holds private key material (%q)", ErrJWKInvalid, private)
+			return kid, nil, fmt.Errorf("%w: holds private key material (%s)", ErrJWKInvalid, quote(private))
 		}
 	}
 	b64 := func(name string) []byte {
@@ -1011,7 +1030,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 		}
 		b, e := base64.RawURLEncoding.Strict().DecodeString(s)
 		if e != nil || len(b) == 0 {
-			err = fmt.Errorf("%w: %q is missing or not base64url without padding", ErrJWKInvalid, name)
+			err = fmt.Errorf("%w: %s is missing or not base64url without padding", ErrJWKInvalid, quote(name))
 		}
 		return b
 	}
@@ -1034,7 +1053,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 	case "OKP":
 		fitsKey = crv
 		if crv != "Ed25519" {
-			return kid, nil, fmt.Errorf("%w: OKP curve %q", ErrJWKUnsupported, crv)
+			return kid, nil, fmt.Errorf("%w: OKP curve %s", ErrJWKUnsupported, quote(crv))
 		}
 		x := b64("x")
 		if err != nil {
@@ -1045,7 +1064,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 		}
 		pub = ed25519.PublicKey(x)
 	default:
-		return kid, nil, fmt.Errorf("%w: key type %q", ErrJWKUnsupported, kty)
+		return kid, nil, fmt.Errorf("%w: key type %s", ErrJWKUnsupported, quote(kty))
 	}
 	if err != nil {
 		return kid, nil, err
@@ -1053,10 +1072,10 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 	fits := jwkFits[fitsKey]
 	if alg != "" {
 		if !slices.Contains(algs, alg) {
-			return kid, nil, fmt.Errorf("%w: algorithm %q is not allowed", ErrJWKIgnored, alg)
+			return kid, nil, fmt.Errorf("%w: algorithm %s is not allowed", ErrJWKIgnored, quote(alg))
 		}
 		if !slices.Contains(fits, alg) {
-			return kid, nil, fmt.Errorf("%w: algorithm %q does not fit a %s key", ErrJWKInvalid, alg, fitsKey)
+			return kid, nil, fmt.Errorf("%w: algorithm %s does not fit a %s key", ErrJWKInvalid, quote(alg), fitsKey)
 		}
 	} else {
 		var allowed []string
@@ -1072,7 +1091,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 	}
 	k, err := NewKey(kid, alg, pub)
 	if err != nil {
-		return kid, nil, fmt.Errorf("%w: %s", ErrJWKInvalid, strings.TrimPrefix(err.Error(), "jwtauth: "))
+		return kid, nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(strings.TrimPrefix(err.Error(), "jwtauth: ")))
 	}
 	return kid, k, nil
 }
@@ -1105,7 +1124,7 @@ func ecPublicKey(crv string, x, y []byte) (*ecdsa.PublicKey, error) {
 	case "P-521":
 		curve, ecdhCurve = elliptic.P521(), ecdh.P521()
 	default:
-		return nil, fmt.Errorf("%w: EC curve %q", ErrJWKUnsupported, crv)
+		return nil, fmt.Errorf("%w: EC curve %s", ErrJWKUnsupported, quote(crv))
 	}
 	size := (curve.Params().BitSize + 7) / 8
 	if len(x) != size || len(y) != size {

@@ -1377,3 +1377,65 @@ func BenchmarkJWKSKey(b *testing.B) {
 		})
 	}
 }
+
+// errTransport fails every request with its error text.
+type errTransport string
+
+func (e errTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New(string(e))
+}
+
+// TestJWKSErrorsEscapeControlCharacters: text from the network or the
+// configuration (a kid, a member value, a transport's error, a discovery
+// issuer) reaches error strings escaped, so that logging one cannot forge a
+// log line.
+func TestJWKSErrorsEscapeControlCharacters(t *testing.T) {
+	t.Parallel()
+	const forged = "\nlevel=INFO msg=forged\r\u2028"
+	var msgs []string
+	ed := jwttest.NewKey(t, "EdDSA")
+	badKID := jwkMap(t, ed.WithID("kid"+forged))
+	badKID["use"] = "enc" + forged
+	badCrv := jwkMap(t, ed.WithID("crv"))
+	badCrv["crv"] = "X" + forged
+	delete(badCrv, "alg")
+	badAlg := jwkMap(t, ed.WithID("alg"))
+	badAlg["alg"] = "EdDSA" + forged
+	_, err := parseJWKS(jwksBody(t, badKID, badCrv, badAlg), defaultJWKSAlgorithms, nil, func(e error) { msgs = append(msgs, e.Error()) })
+	msgs = append(msgs, fmt.Sprint(err))
+	_, err = parseJWKS([]byte(`{"keys":[],"k`+"\\n"+`":1,"k`+"\\n"+`":2}`), defaultJWKSAlgorithms, nil, func(error) {})
+	msgs = append(msgs, fmt.Sprint(err))
+
+	offline, err := NewJWKS(context.Background(), "https://idp.example/jwks",
+		WithHTTPClient(&http.Client{Transport: errTransport("dial tcp: no such host" + forged)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer offline.Close()
+	msgs = append(msgs, fmt.Sprint(offline.Err()))
+	if _, err := offline.Key(context.Background(), "kid"+forged, "ES256"); err != nil {
+		msgs = append(msgs, err.Error())
+	}
+
+	srv := jwttest.NewJWKSServer(t, ed)
+	srv.SetDiscoveryDocument(map[string]any{"issuer": srv.Issuer() + forged, "jwks_uri": srv.URL()})
+	_, err = NewOIDC(context.Background(), srv.Issuer())
+	msgs = append(msgs, fmt.Sprint(err))
+	srv.SetDiscoveryDocument(map[string]any{"issuer": srv.Issuer(), "jwks_uri": "ftp://idp.example/" + forged})
+	_, err = NewOIDC(context.Background(), srv.Issuer())
+	msgs = append(msgs, fmt.Sprint(err))
+	_, err = NewJWKS(context.Background(), "https://idp.example/\u2028jwks#x")
+	msgs = append(msgs, fmt.Sprint(err))
+	_, err = NewJWKS(context.Background(), "https://idp.example", WithAlgorithms("RS256"+forged))
+	msgs = append(msgs, fmt.Sprint(err))
+
+	if len(msgs) != 11 {
+		t.Errorf("%d messages, want 11: %q", len(msgs), msgs)
+	}
+	for _, msg := range msgs {
+		t.Log(msg)
+		if strings.ContainsAny(msg, "\n\r\u2028") || msg == "<nil>" {
+			t.Errorf("error %q holds a raw line break (or is missing)", msg)
+		}
+	}
+}
