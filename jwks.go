@@ -43,12 +43,13 @@ const (
 )
 
 // defaultJWKSAlgorithms is the allowlist of a [JWKS] source without
-// [WithAlgorithms]: every asymmetric algorithm jwtauth verifies.
+// [WithAlgorithms]: every asymmetric algorithm jwtauth verifies, RFC 9864's
+// Ed25519 included.
 var defaultJWKSAlgorithms = []string{
 	"RS256", "RS384", "RS512",
 	"PS256", "PS384", "PS512",
 	"ES256", "ES384", "ES512",
-	"EdDSA",
+	"EdDSA", "Ed25519",
 }
 
 // Reasons a key of a JSON Web Key Set is skipped. The [JWKError] passed to
@@ -237,16 +238,29 @@ func WithMaxJWKSSize(n int64) JWKSOption {
 
 // WithAlgorithms sets the algorithm allowlist of the source, returned by its
 // Algorithms method. algs must be asymmetric algorithms jwtauth verifies
-// (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA). The
-// default is all of them.
+// (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA and
+// Ed25519, RFC 9864's fully-specified name for EdDSA with an Ed25519 key);
+// Ed448 is refused, as Go's standard library has no Ed448. The default is
+// all of them.
 //
-// A key whose "alg" is not in the allowlist is skipped ([ErrJWKIgnored]). A
-// key without "alg" is bound to the one algorithm of the allowlist that fits
-// it, and skipped if none or several fit. An EC key fits only the algorithm
-// of its curve and an Ed25519 key only EdDSA, so those are always bound; an
-// RSA key fits all six RSA algorithms, so a key set whose RSA keys have no
-// "alg" (as some identity providers publish) needs, for example,
-// WithAlgorithms("RS256").
+// Each key is bound to algorithms of the allowlist as follows, and skipped
+// (reported to [WithJWKSErrorHandler]) when none is left:
+//
+//   - A key with "alg" is bound to that algorithm, if the allowlist names it
+//     ([ErrJWKIgnored] otherwise) and it fits the key ([ErrJWKInvalid]).
+//   - An EC key without "alg" is bound to the algorithm of its curve (ES256
+//     for P-256, ES384 for P-384, ES512 for P-521), if allowed.
+//   - An Ed25519 key without "alg" is bound to each of EdDSA and Ed25519
+//     that the allowlist names, as one *Key per name with the same key
+//     material: the two names denote one signature scheme, so a token
+//     saying either verifies.
+//   - An RSA key without "alg" fits all six RS and PS algorithms, and is
+//     bound only when the allowlist names exactly one of them. A key set
+//     whose RSA keys have no "alg" (as some identity providers publish)
+//     therefore needs, for example, WithAlgorithms("RS256", "ES256",
+//     "EdDSA"): its RSA keys are then RS256 keys and its EC and Ed25519
+//     keys are served as well. With the default allowlist such RSA keys
+//     are skipped.
 func WithAlgorithms(algs ...string) JWKSOption {
 	return func(cfg *jwksConfig) {
 		if len(algs) == 0 {
@@ -254,7 +268,9 @@ func WithAlgorithms(algs ...string) JWKSOption {
 		}
 		cfg.algs = nil
 		for _, a := range algs {
-			if !slices.Contains(defaultJWKSAlgorithms, a) {
+			if a == "Ed448" {
+				cfg.fail("WithAlgorithms: Ed448 is not supported (Go's standard library has no Ed448)")
+			} else if !slices.Contains(defaultJWKSAlgorithms, a) {
 				cfg.fail("WithAlgorithms: %s is not an asymmetric algorithm jwtauth verifies", quote(a))
 			}
 			if !slices.Contains(cfg.algs, a) {
@@ -449,9 +465,10 @@ func isLoopback(host string) bool {
 //
 // Keys: RSA, EC (P-256, P-384, P-521) and OKP Ed25519 keys are used;
 // symmetric "oct" keys are refused, because a secret that is published in a
-// key set is not a secret. Keys whose "use" is not "sig" are ignored. A key
-// is bound to its "alg" or, without one, to an algorithm of the allowlist as
-// [WithAlgorithms] describes. A token's kid selects the key whose "kid" is
+// key set is not a secret, and Ed448 keys because Go has no Ed448. Keys
+// whose "use" is not "sig" are ignored. A key is bound to its "alg" (EdDSA
+// or Ed25519 for an Ed25519 key) or, without one, to algorithms of the
+// allowlist as [WithAlgorithms] describes. A token's kid selects the key whose "kid" is
 // exactly equal (a token without kid, a key without "kid"), and the token's
 // algorithm must be that key's. The "x5u", "jku" and "x5c" members are never
 // followed or used. A malformed or unusable key is skipped, and reported to
@@ -894,8 +911,11 @@ func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(e
 	byKID := make(map[string][]*Key, len(elems)) // the duplicate check
 	compared := 0
 	for i, raw := range elems {
-		kid, k, err := parseJWK(raw, algs)
-		if err == nil {
+		kid, bound, err := parseJWK(raw, algs)
+		for _, k := range bound {
+			if err != nil {
+				break
+			}
 			for _, p := range byKID[kid] {
 				compared++
 				if p.alg == k.alg {
@@ -908,13 +928,15 @@ func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(e
 			skip(&JWKError{Index: i, KID: kid, Err: err})
 			continue
 		}
-		if old != nil {
-			if o, _ := old.lookup(kid, k.alg); o != nil && sameKey(o, k) {
-				k = o
+		for _, k := range bound {
+			if old != nil {
+				if o, _ := old.lookup(kid, k.alg); o != nil && sameKey(o, k) {
+					k = o
+				}
 			}
+			keys = append(keys, k)
+			byKID[kid] = append(byKID[kid], k)
 		}
-		keys = append(keys, k)
-		byKID[kid] = append(byKID[kid], k)
 	}
 	if len(keys) == 0 {
 		// A well-formed answer: its keys replace the old ones even though
@@ -975,12 +997,17 @@ var jwkFits = map[string][]string{
 	"P-256":   {"ES256"},
 	"P-384":   {"ES384"},
 	"P-521":   {"ES512"},
-	"Ed25519": {"EdDSA"},
+	"Ed25519": {"EdDSA", "Ed25519"},
 }
 
-// parseJWK parses one JWK into a key bound to one algorithm of algs. The
+// errEd448 is the reason an Ed448 key or algorithm is skipped.
+var errEd448 = fmt.Errorf("%w: Ed448 is not supported (Go's standard library has no Ed448); publish an Ed25519 key", ErrJWKUnsupported)
+
+// parseJWK parses one JWK into keys bound to algorithms of algs: one key,
+// except for an Ed25519 key without "alg", which is bound to each of EdDSA
+// and Ed25519 that algs allows (two names of one signature scheme). The
 // error wraps ErrJWKIgnored, ErrJWKUnsupported or ErrJWKInvalid.
-func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err error) {
+func parseJWK(raw json.RawMessage, algs []string) (kid string, keys []*Key, err error) {
 	m, err := decodeObject(raw)
 	if err != nil {
 		return "", nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(err.Error()))
@@ -1013,6 +1040,8 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 		return kid, nil, fmt.Errorf(`%w: no "kty"`, ErrJWKInvalid)
 	case kty == "oct":
 		return kid, nil, fmt.Errorf("%w: symmetric (oct) keys are refused: a published secret is no secret", ErrJWKUnsupported)
+	case alg == "Ed448" || (kty == "OKP" && crv == "Ed448"):
+		return kid, nil, errEd448
 	case use != "" && use != "sig":
 		return kid, nil, fmt.Errorf(`%w: "use" is %s, not "sig"`, ErrJWKIgnored, quote(use))
 	case ops != nil && !slices.Contains(ops, "verify"):
@@ -1070,6 +1099,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 		return kid, nil, err
 	}
 	fits := jwkFits[fitsKey]
+	bind := []string{alg}
 	if alg != "" {
 		if !slices.Contains(algs, alg) {
 			return kid, nil, fmt.Errorf("%w: algorithm %s is not allowed", ErrJWKIgnored, quote(alg))
@@ -1084,16 +1114,20 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 				allowed = append(allowed, a)
 			}
 		}
-		if len(allowed) != 1 {
+		// EdDSA and Ed25519 name one scheme for an Ed25519 key: bind both.
+		if len(allowed) != 1 && (fitsKey != "Ed25519" || len(allowed) == 0) {
 			return kid, nil, fmt.Errorf("%w: no \"alg\", and %d allowed algorithms fit a %s key (see WithAlgorithms)", ErrJWKIgnored, len(allowed), fitsKey)
 		}
-		alg = allowed[0]
+		bind = allowed
 	}
-	k, err := NewKey(kid, alg, pub)
-	if err != nil {
-		return kid, nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(strings.TrimPrefix(err.Error(), "jwtauth: ")))
+	for _, a := range bind {
+		k, err := NewKey(kid, a, pub)
+		if err != nil {
+			return kid, nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(strings.TrimPrefix(err.Error(), "jwtauth: ")))
+		}
+		keys = append(keys, k)
 	}
-	return kid, k, nil
+	return kid, keys, nil
 }
 
 func rsaPublicKey(n, e []byte) (*rsa.PublicKey, error) {

@@ -157,6 +157,53 @@ func TestSharedSourcesNeedIssuerAndAudience(t *testing.T) {
 	}
 }
 
+// TestMiddlewareJWKSInterop: a key set as identity providers publish it, RSA
+// keys without "alg" next to EC and Ed25519 keys, some with RFC 9864's
+// "Ed25519" name, serves tokens of every kind when WithAlgorithms names one
+// RSA algorithm (the binding rule for RSA keys without "alg").
+func TestMiddlewareJWKSInterop(t *testing.T) {
+	t.Parallel()
+	rs := jwttest.NewKey(t, "RS256").WithID("rsa-no-alg")
+	ec := jwttest.NewKey(t, "ES256").WithID("ec-no-alg")
+	edNew := jwttest.NewKey(t, jwttest.Ed25519).WithID("ed25519")
+	edNoAlg := jwttest.NewKey(t, "EdDSA").WithID("ed-no-alg")
+	noAlg := func(k *jwttest.Key) jwttest.JWK { j := k.JWK(); j.Alg = ""; return j }
+	srv := jwttest.NewJWKSServer(t)
+	srv.SetJWKs(noAlg(rs), noAlg(ec), edNew.JWK(), noAlg(edNoAlg))
+	src, err := NewJWKS(context.Background(), srv.URL(), WithAlgorithms("RS256", "ES256", "EdDSA", "Ed25519"))
+	if err != nil || src.Err() != nil {
+		t.Fatal(err, src.Err())
+	}
+	t.Cleanup(func() { src.Close() })
+	mw, err := New(src, WithIssuer(jwttest.DefaultIssuer), WithAudience(jwttest.DefaultAudience),
+		WithTimeFunc(func() time.Time { return jwksNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw.Handler(okHandler())
+	mint := func(k *jwttest.Key, opts ...jwttest.MintOption) string {
+		return jwttest.Mint(t, k, nil, append(opts, jwttest.WithNow(func() time.Time { return jwksNow }))...)
+	}
+	tests := []struct {
+		name string
+		tok  string
+		want string
+	}{
+		{"RS256, key without alg", mint(rs), ok200},
+		{"ES256, key without alg", mint(ec), ok200},
+		{"Ed25519 token, Ed25519 key", mint(edNew), ok200},
+		{"EdDSA header on an Ed25519 key", mint(edNew, jwttest.WithHeader("alg", "EdDSA")), invalid401},
+		{"EdDSA token, key without alg", mint(edNoAlg), ok200},
+		{"Ed25519 header, key without alg", mint(edNoAlg, jwttest.WithHeader("alg", "Ed25519")), ok200},
+		{"PS256 header on the RSA key", mint(rs, jwttest.WithHeader("alg", "PS256")), invalid401},
+	}
+	for _, tc := range tests {
+		if got := status(t, h, tc.tok); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestMultiIssuerJWKS: two providers, each with its own JWKS and audience.
 // A token that names one issuer but is signed with the other's key fails.
 func TestMultiIssuerJWKS(t *testing.T) {

@@ -279,7 +279,7 @@ func TestParseJWKSSkipsKeys(t *testing.T) {
 	}{
 		{"rsa", edit(rsa, nil), nil, nil},
 		{"ec without alg gets ES256", edit(ec, map[string]any{"alg": nil}), nil, nil},
-		{"ed without alg gets EdDSA", edit(ed, map[string]any{"alg": nil}), nil, nil},
+		{"ed without alg gets EdDSA", edit(ed, map[string]any{"alg": nil}), []string{"EdDSA"}, nil},
 		{"rsa without alg, allowlist RS256", edit(rsa, map[string]any{"alg": nil}), []string{"RS256", "ES256"}, nil},
 		{"key_ops verify", edit(ec, map[string]any{"key_ops": []string{"verify"}, "use": nil}), nil, nil},
 		{"use enc", edit(ec, map[string]any{"use": "enc"}), nil, ErrJWKIgnored},
@@ -362,6 +362,87 @@ func TestParseJWKSSkipsKeys(t *testing.T) {
 				t.Errorf("%d kids in the set, want 1", n)
 			}
 		})
+	}
+}
+
+// TestParseJWKSEd25519: RFC 9864's "Ed25519" algorithm next to "EdDSA". A key
+// without "alg" is bound to each of the two that the allowlist names (one
+// *Key per name, the same material: the same signature scheme); Ed448 is
+// refused with a reason that says so.
+func TestParseJWKSEd25519(t *testing.T) {
+	t.Parallel()
+	ed := jwttest.NewKey(t, "EdDSA").WithID("ed")
+	edit := func(change map[string]any) map[string]any {
+		m := jwkMap(t, ed)
+		for name, v := range change {
+			if v == nil {
+				delete(m, name)
+			} else {
+				m[name] = v
+			}
+		}
+		return m
+	}
+	ec := jwkMap(t, jwttest.NewKey(t, "ES256").WithID("ed"))
+	ec["alg"] = "Ed25519"
+	tests := []struct {
+		name       string
+		jwk        map[string]any
+		algs       []string
+		wantAlgs   []string // the algorithms kid "ed" is bound to
+		wantReason error
+		wantText   string // in the skipped key's error
+	}{
+		{"alg Ed25519", edit(map[string]any{"alg": "Ed25519"}), nil, []string{"Ed25519"}, nil, ""},
+		{"alg EdDSA", edit(nil), nil, []string{"EdDSA"}, nil, ""},
+		{"no alg, both allowed", edit(map[string]any{"alg": nil}), nil, []string{"EdDSA", "Ed25519"}, nil, ""},
+		{"no alg, only Ed25519 allowed", edit(map[string]any{"alg": nil}), []string{"Ed25519"}, []string{"Ed25519"}, nil, ""},
+		{"no alg, only EdDSA allowed", edit(map[string]any{"alg": nil}), []string{"EdDSA"}, []string{"EdDSA"}, nil, ""},
+		{"no alg, neither allowed", edit(map[string]any{"alg": nil}), []string{"ES256"}, nil, ErrJWKIgnored, "0 allowed algorithms"},
+		{"alg Ed25519 not allowed", edit(map[string]any{"alg": "Ed25519"}), []string{"EdDSA"}, nil, ErrJWKIgnored, "not allowed"},
+		{"alg Ed25519 on an EC key", ec, nil, nil, ErrJWKInvalid, "does not fit"},
+		{"Ed448 key", edit(map[string]any{"crv": "Ed448", "alg": nil}), nil, nil, ErrJWKUnsupported, "Ed448 is not supported"},
+		{"alg Ed448", edit(map[string]any{"alg": "Ed448"}), nil, nil, ErrJWKUnsupported, "Ed448 is not supported"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			algs := tc.algs
+			if algs == nil {
+				algs = defaultJWKSAlgorithms
+			}
+			var skipped []error
+			good := jwkMap(t, jwttest.NewKey(t, "ES256").WithID("good"))
+			snap, err := parseJWKS(jwksBody(t, good, tc.jwk), append(slices.Clone(algs), "ES256"), nil, func(e error) { skipped = append(skipped, e) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, k := range snap.all {
+				if k.id == "ed" {
+					got = append(got, k.alg)
+				}
+			}
+			if diff := cmp.Diff(tc.wantAlgs, got); diff != "" {
+				t.Errorf("algorithms bound (-want +got):\n%s", diff)
+			}
+			if tc.wantReason == nil {
+				if len(skipped) != 0 {
+					t.Errorf("skipped: %v", skipped)
+				}
+				return
+			}
+			if len(skipped) != 1 || !errors.Is(skipped[0], tc.wantReason) || !strings.Contains(skipped[0].Error(), tc.wantText) {
+				t.Errorf("skipped %v, want one error wrapping %v and saying %q", skipped, tc.wantReason, tc.wantText)
+			}
+		})
+	}
+	if diff := cmp.Diff(true, slices.Contains(defaultJWKSAlgorithms, "Ed25519")); diff != "" {
+		t.Errorf("Ed25519 in the default allowlist (-want +got):\n%s", diff)
+	}
+	_, err := NewJWKS(context.Background(), "https://idp.example/jwks", WithAlgorithms("EdDSA", "Ed448"))
+	if err == nil || !strings.Contains(err.Error(), "Ed448 is not supported") {
+		t.Errorf("WithAlgorithms(Ed448) error = %v, want Ed448 refused clearly", err)
 	}
 }
 
