@@ -244,7 +244,8 @@ func WithMaxJWKSSize(n int64) JWKSOption {
 // all of them.
 //
 // Each key is bound to algorithms of the allowlist as follows, and skipped
-// (reported to [WithJWKSErrorHandler]) when none is left:
+// (reported to [WithJWKSErrorHandler]; a token naming its kid is refused
+// with the reason, see [JWKS.Key]) when none is left:
 //
 //   - A key with "alg" is bound to that algorithm, if the allowlist names it
 //     ([ErrJWKIgnored] otherwise) and it fits the key ([ErrJWKInvalid]).
@@ -520,12 +521,15 @@ type JWKS struct {
 type jwksSnapshot struct {
 	all   []*Key
 	byKID map[string][]*Key // nil for up to linearSearchMax keys
+	// skipped maps the kid of each skipped key to why it was skipped, for
+	// the error of a token that names it; the first reason wins.
+	skipped map[string]error
 }
 
 const linearSearchMax = 8
 
-func newJWKSSnapshot(keys []*Key) *jwksSnapshot {
-	s := &jwksSnapshot{all: keys}
+func newJWKSSnapshot(keys []*Key, skipped map[string]error) *jwksSnapshot {
+	s := &jwksSnapshot{all: keys, skipped: skipped}
 	if len(keys) > linearSearchMax {
 		s.byKID = make(map[string][]*Key, len(keys))
 		for _, k := range keys {
@@ -772,7 +776,10 @@ func (s *JWKS) Algorithms() []string { return slices.Clone(s.cfg.algs) }
 // A known kid is answered from memory without locks or allocation. An unknown
 // kid triggers a refresh if the cooldown allows, and waits for it up to the
 // lookup timeout or ctx's end. The error wraps [ErrKeysUnavailable] while no
-// fetch has ever succeeded. After [JWKS.Close], Key keeps answering from the
+// fetch has ever succeeded. If kid names only keys of the set that were
+// skipped, the error says so and why (`key "kid" was skipped: ...`) and
+// wraps the reason ([ErrJWKIgnored], [ErrJWKUnsupported] or [ErrJWKInvalid]);
+// it never holds key material. After [JWKS.Close], Key keeps answering from the
 // last keys fetched.
 func (s *JWKS) Key(ctx context.Context, kid, alg string) (*Key, error) {
 	if snap := s.keys.Load(); snap != nil {
@@ -809,8 +816,25 @@ func (s *JWKS) slowKey(ctx context.Context, kid, alg string) (*Key, error) {
 	} else if known {
 		return nil, errAlgMismatch
 	}
+	if reason, ok := snap.skipped[kid]; ok {
+		return nil, &skippedKeyError{kid: kid, reason: reason}
+	}
 	return nil, errUnknownKey
 }
+
+// skippedKeyError: the token's kid names only keys of the set that were
+// skipped. It matches errUnknownKey and the skip reason (ErrJWKIgnored,
+// ErrJWKUnsupported or ErrJWKInvalid), and says which, without key material.
+type skippedKeyError struct {
+	kid    string
+	reason error
+}
+
+func (e *skippedKeyError) Error() string {
+	return "jwtauth: key " + quote(e.kid) + " was skipped: " + strings.TrimPrefix(safetext.Escape(e.reason.Error()), "jwtauth: ")
+}
+
+func (e *skippedKeyError) Unwrap() []error { return []error{errUnknownKey, e.reason} }
 
 // missFetch returns the fetch in flight, or starts one if no fetch caused by
 // an unknown kid has started within the cooldown, or returns nil.
@@ -909,6 +933,7 @@ func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(e
 	}
 	var keys []*Key
 	byKID := make(map[string][]*Key, len(elems)) // the duplicate check
+	var skipped map[string]error
 	compared := 0
 	for i, raw := range elems {
 		kid, bound, err := parseJWK(raw, algs)
@@ -926,6 +951,12 @@ func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(e
 		}
 		if err != nil {
 			skip(&JWKError{Index: i, KID: kid, Err: err})
+			if skipped == nil {
+				skipped = map[string]error{}
+			}
+			if _, seen := skipped[kid]; !seen {
+				skipped[kid] = err
+			}
 			continue
 		}
 		for _, k := range bound {
@@ -941,9 +972,9 @@ func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(e
 	if len(keys) == 0 {
 		// A well-formed answer: its keys replace the old ones even though
 		// none is usable, so keys the provider removed stop verifying.
-		return newJWKSSnapshot(nil), compared, fmt.Errorf("%w among %d", errNoUsableKey, len(elems))
+		return newJWKSSnapshot(nil, skipped), compared, fmt.Errorf("%w among %d", errNoUsableKey, len(elems))
 	}
-	return newJWKSSnapshot(keys), compared, nil
+	return newJWKSSnapshot(keys, skipped), compared, nil
 }
 
 // errNoUsableKey: the key set was fetched and parsed but holds no key this

@@ -572,19 +572,34 @@ func TestParseJWKSDocument(t *testing.T) {
 	}
 }
 
+// TestJWKSReportsSkippedKeys: every skipped key is reported with its index,
+// kid and reason, and a token naming a skipped kid is refused with that
+// reason (not "no key for the token's kid"), without key material.
 func TestJWKSReportsSkippedKeys(t *testing.T) {
 	t.Parallel()
 	enc := jwttest.NewKey(t, "ES256").WithID("enc")
 	sig := jwttest.NewKey(t, "ES256").WithID("sig")
+	rsa := jwttest.NewKey(t, "RS256").WithID("rsa-no-alg")
+	hmac := jwttest.NewKey(t, "HS256").WithID("hmac")
 	h := &harness{srv: jwttest.NewJWKSServer(t), clock: jwttest.NewClock(time.Time{}), timer: newFakeTimer(), log: &errLog{}}
 	encJWK := enc.JWK()
 	encJWK.Use = "enc"
-	h.srv.SetJWKs(encJWK, sig.JWK(), jwttest.NewKey(t, "HS256").WithID("hmac").JWK())
+	rsaJWK := rsa.JWK()
+	rsaJWK.Alg = ""
+	h.srv.SetJWKs(encJWK, sig.JWK(), hmac.JWK(), rsaJWK, sig.JWK())
 	h.src = h.newSource(t)
 	type report struct {
 		Index  int
 		KID    string
 		Reason error
+	}
+	reasonOf := func(err error) error {
+		for _, reason := range []error{ErrJWKIgnored, ErrJWKUnsupported, ErrJWKInvalid} {
+			if errors.Is(err, reason) {
+				return reason
+			}
+		}
+		return nil
 	}
 	var got []report
 	for _, e := range h.log.take() {
@@ -592,21 +607,40 @@ func TestJWKSReportsSkippedKeys(t *testing.T) {
 		if !errors.As(e, &je) {
 			t.Fatalf("reported %v, not a *JWKError", e)
 		}
-		r := report{je.Index, je.KID, nil}
-		for _, reason := range []error{ErrJWKIgnored, ErrJWKUnsupported, ErrJWKInvalid} {
-			if errors.Is(je, reason) {
-				r.Reason = reason
-			}
-		}
-		got = append(got, r)
+		got = append(got, report{je.Index, je.KID, reasonOf(je)})
 	}
-	want := []report{{0, "enc", ErrJWKIgnored}, {2, "hmac", ErrJWKUnsupported}}
-	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+	want := []report{{0, "enc", ErrJWKIgnored}, {2, "hmac", ErrJWKUnsupported}, {3, "rsa-no-alg", ErrJWKIgnored}, {4, "sig", ErrJWKInvalid}}
+	sameErr := cmp.Comparer(func(a, b error) bool { return a == b })
+	if diff := cmp.Diff(want, got, sameErr); diff != "" {
 		t.Errorf("reports (-want +got):\n%s", diff)
 	}
 	mustKey(t, h.src, "sig", "ES256")
-	if _, err := h.src.Key(context.Background(), "enc", "ES256"); !errors.Is(err, errUnknownKey) {
-		t.Errorf("Key(enc) error = %v, want errUnknownKey", err)
+	type refusal struct {
+		Reason  error
+		Unknown bool // matches errUnknownKey
+		Text    string
+	}
+	tests := []struct {
+		kid, alg string
+		want     refusal
+	}{
+		{"enc", "ES256", refusal{ErrJWKIgnored, true, `jwtauth: key "enc" was skipped: JWK ignored: "use" is "enc", not "sig"`}},
+		{"hmac", "HS256", refusal{nil, false, "jwtauth: the token's algorithm is not allowed for this key set"}},
+		{"hmac", "ES256", refusal{ErrJWKUnsupported, true, `jwtauth: key "hmac" was skipped: JWK type unsupported: symmetric (oct) keys are refused: a published secret is no secret`}},
+		{"rsa-no-alg", "RS256", refusal{ErrJWKIgnored, true, `jwtauth: key "rsa-no-alg" was skipped: JWK ignored: no "alg", and 6 allowed algorithms fit a RSA key (see WithAlgorithms)`}},
+		{"never-published", "ES256", refusal{nil, true, "jwtauth: no key for the token's kid"}},
+	}
+	for _, tc := range tests {
+		_, err := h.src.Key(context.Background(), tc.kid, tc.alg)
+		got := refusal{reasonOf(err), errors.Is(err, errUnknownKey), fmt.Sprint(err)}
+		if diff := cmp.Diff(tc.want, got, sameErr); diff != "" {
+			t.Errorf("Key(%s, %s) (-want +got):\n%s", tc.kid, tc.alg, diff)
+		}
+		for _, secret := range []string{hmac.JWK().K, rsaJWK.N, encJWK.X} {
+			if strings.Contains(got.Text, secret) {
+				t.Errorf("Key(%s, %s) error holds key material: %s", tc.kid, tc.alg, got.Text)
+			}
+		}
 	}
 }
 
