@@ -15,6 +15,14 @@
 //	clock := jwttest.NewClock(time.Time{})
 //	token := jwttest.Mint(t, key, jwt.MapClaims{"scope": "read"}, jwttest.WithNow(clock.Now))
 //	// ... point the code under test at srv.URL() and clock.Now, send token.
+//
+// Key rotation needs no clock and no sleeps: a jwtauth JWKS or OIDC source
+// fetches the set again when a token names a kid it has not seen, so after
+// [JWKSServer.Rotate] (or [JWKSServer.AddKeys]) the first token signed with
+// the new key is accepted. Such fetches happen at most once per cooldown (1
+// minute by default); a test that rotates more than once creates its source
+// with jwtauth.WithRefreshCooldown(0), which lifts that limit. A removed key
+// stops verifying at the source's next fetch.
 package jwttest
 
 import (
