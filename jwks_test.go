@@ -1417,8 +1417,10 @@ func FuzzParseJWKS(f *testing.F) {
 	f.Add([]byte(`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","alg":"RS256"}]}`))
 	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))
 	f.Add([]byte(`{"keys":[{"kty":"RSA","KTY":"EC"}],"keys":1}`))
+	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"Ed25519","kid":"a","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},{"kty":"OKP","crv":"Ed25519","kid":"a","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed448","alg":"Ed448","x":"AAAA"}]}`))
 	f.Add(jwksBody(f, weakRSAJWK(f)))
-	for _, alg := range []string{"RS256", "PS512", "ES256", "ES384", "ES512", "EdDSA"} {
+	for _, alg := range []string{"RS256", "PS512", "ES256", "ES384", "ES512", "EdDSA", jwttest.Ed25519} {
 		k := jwttest.NewKey(f, alg)
 		noAlg := jwkMap(f, k)
 		delete(noAlg, "alg")
