@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
+	"github.com/seedb5d7e80f/jwtauth/internal/safetext"
 )
 
 // Defaults and bounds of a [JWKS] source; each is documented on the option
@@ -42,12 +43,13 @@ const (
 )
 
 // defaultJWKSAlgorithms is the allowlist of a [JWKS] source without
-// [WithAlgorithms]: every asymmetric algorithm jwtauth verifies.
+// [WithAlgorithms]: every asymmetric algorithm jwtauth verifies, RFC 9864's
+// Ed25519 included.
 var defaultJWKSAlgorithms = []string{
 	"RS256", "RS384", "RS512",
 	"PS256", "PS384", "PS512",
 	"ES256", "ES384", "ES512",
-	"EdDSA",
+	"EdDSA", "Ed25519",
 }
 
 // Reasons a key of a JSON Web Key Set is skipped. The [JWKError] passed to
@@ -78,8 +80,22 @@ type JWKError struct {
 
 // Error describes the skipped key.
 func (e *JWKError) Error() string {
-	return fmt.Sprintf("jwtauth: JWKS key %d (kid %q) skipped: %v", e.Index, e.KID, e.Err)
+	return fmt.Sprintf("jwtauth: JWKS key %d (kid %s) skipped: %s", e.Index, quote(e.KID), safetext.Escape(fmt.Sprint(e.Err)))
 }
+
+// quote returns s, its control characters escaped ([safetext.Escape]),
+// between double quotes: how the error strings of this file show text that
+// comes from the network or from configuration.
+func quote(s string) string { return `"` + safetext.Escape(s) + `"` }
+
+// escapedError is an error whose text is escaped ([safetext.Escape]) and
+// which still matches what it wraps for [errors.Is] and [errors.As]: for
+// errors of net/http, encoding/json and the like, whose text may hold the
+// server's words.
+type escapedError struct{ err error }
+
+func (e escapedError) Error() string { return safetext.Escape(e.err.Error()) }
+func (e escapedError) Unwrap() error { return e.err }
 
 // Unwrap returns e.Err.
 func (e *JWKError) Unwrap() error { return e.Err }
@@ -96,6 +112,8 @@ type jwksConfig struct {
 	maxSize       int64
 	algs          []string
 	insecureHTTP  bool
+	crossOrigin   bool
+	ownTransport  bool // client.Transport is a clone only this source uses
 	onError       func(error)
 	err           error
 
@@ -111,10 +129,21 @@ func (c *jwksConfig) fail(format string, args ...any) {
 }
 
 // WithHTTPClient sets the client that fetches the key set (and the discovery
-// document of [NewOIDC]). The default is a client with
-// [http.DefaultTransport]. Its redirect policy is wrapped so that a redirect
-// must obey the same https rule as the URL itself (see [WithInsecureHTTP]);
-// the client is otherwise used as it is, including its Timeout.
+// document of [NewOIDC]). The default is a client with a clone of
+// [http.DefaultTransport]. The source uses a copy of c, whose redirect
+// policy is wrapped so that every redirect must obey the same https rule as
+// the URL itself (see [WithInsecureHTTP]), never go from https to http and
+// stay on the URL's origin (see [WithCrossOriginRedirects]) before c's own
+// CheckRedirect is asked; c itself is not changed. The copy is otherwise
+// used as it is, including its Timeout.
+//
+// Connections: if c's Transport is nil or an *[http.Transport], the source
+// uses its own clone of it (same settings, its own connection pool), and
+// [JWKS.Close] closes that clone's idle connections, so that nothing the
+// source opened outlives it and nobody else's connections are touched. Any
+// other [http.RoundTripper] is used as it is and Close leaves it alone,
+// since it may be shared: its owner closes its idle connections (for
+// example with c.CloseIdleConnections) after closing the source.
 func WithHTTPClient(c *http.Client) JWKSOption {
 	return func(cfg *jwksConfig) {
 		if c == nil {
@@ -125,11 +154,16 @@ func WithHTTPClient(c *http.Client) JWKSOption {
 }
 
 // WithRefreshInterval sets how often the key set is fetched again in the
-// background. The default is 15 minutes. A successful answer with a
-// Cache-Control max-age directive sets the time to the next refresh instead,
-// clamped to between 1 minute and 24 hours (no-cache and no-store count as
-// max-age=0). After a failed fetch the next attempt is made after the
-// smaller of the interval and the cooldown ([WithRefreshCooldown]).
+// background. The default is 15 minutes; d must be positive.
+//
+// The interval is the longest the source goes between refreshes, whatever
+// the key server says, so that a key the provider removed stops verifying
+// within it. A successful answer with a Cache-Control max-age directive may
+// make the next refresh sooner, never later: it comes after the smaller of
+// the interval and max-age, but not sooner than 1 minute (no-cache and
+// no-store count as max-age=0, so as 1 minute). After a failed fetch the next
+// attempt is made after the smaller of the interval and the cooldown
+// ([WithRefreshCooldown]).
 func WithRefreshInterval(d time.Duration) JWKSOption {
 	return func(cfg *jwksConfig) {
 		if d <= 0 {
@@ -141,15 +175,23 @@ func WithRefreshInterval(d time.Duration) JWKSOption {
 
 // WithRefreshCooldown sets the least time between the starts of two fetches
 // caused by tokens whose kid is unknown: a token with an unknown kid triggers
-// a fetch only if none has started within the cooldown, and is rejected
-// otherwise. Any fetch, background or not, restarts the cooldown. This bounds
-// the load that tokens with made-up kids put on the key server. The default
-// is 1 minute, so a key published after the last fetch is accepted at most
-// about a minute later.
+// a fetch only if no such fetch has started within the cooldown (a fetch
+// already in flight, whatever started it, is joined instead), and is rejected
+// otherwise. The first fetch and the background refreshes do not count
+// against this budget, so a key published at any time is accepted on its
+// first request as long as no other unknown kid has fetched within the
+// cooldown. This bounds the load that tokens with made-up kids put on the key
+// server to one fetch per cooldown. The default is 1 minute.
+//
+// d must not be negative. 0 means no cooldown: every token with an unknown
+// kid fetches (still one fetch at a time, shared by concurrent lookups), and
+// a failed fetch is retried after the refresh interval. That suits tests that
+// rotate keys several times; in production it lets anyone with made-up kids
+// keep the source fetching back to back.
 func WithRefreshCooldown(d time.Duration) JWKSOption {
 	return func(cfg *jwksConfig) {
-		if d <= 0 {
-			cfg.fail("WithRefreshCooldown: cooldown must be positive, not %v", d)
+		if d < 0 {
+			cfg.fail("WithRefreshCooldown: cooldown must not be negative, not %v", d)
 		}
 		cfg.cooldown = d
 	}
@@ -158,7 +200,10 @@ func WithRefreshCooldown(d time.Duration) JWKSOption {
 // WithLookupTimeout sets the longest a request waits for a fetch caused by
 // its unknown kid (or by there being no keys yet); after it, the request is
 // rejected while the fetch goes on in the background. The request's context
-// can cut the wait shorter. 0 means never wait. The default is 2 seconds.
+// can cut the wait shorter. The default is 2 seconds.
+//
+// d must not be negative. 0 means never wait: such a request is answered
+// from the keys at hand, and a key the fetch brings serves later requests.
 func WithLookupTimeout(d time.Duration) JWKSOption {
 	return func(cfg *jwksConfig) {
 		if d < 0 {
@@ -193,16 +238,30 @@ func WithMaxJWKSSize(n int64) JWKSOption {
 
 // WithAlgorithms sets the algorithm allowlist of the source, returned by its
 // Algorithms method. algs must be asymmetric algorithms jwtauth verifies
-// (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA). The
-// default is all of them.
+// (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA and
+// Ed25519, RFC 9864's fully-specified name for EdDSA with an Ed25519 key);
+// Ed448 is refused, as Go's standard library has no Ed448. The default is
+// all of them.
 //
-// A key whose "alg" is not in the allowlist is skipped ([ErrJWKIgnored]). A
-// key without "alg" is bound to the one algorithm of the allowlist that fits
-// it, and skipped if none or several fit. An EC key fits only the algorithm
-// of its curve and an Ed25519 key only EdDSA, so those are always bound; an
-// RSA key fits all six RSA algorithms, so a key set whose RSA keys have no
-// "alg" (as some identity providers publish) needs, for example,
-// WithAlgorithms("RS256").
+// Each key is bound to algorithms of the allowlist as follows, and skipped
+// (reported to [WithJWKSErrorHandler]; a token naming its kid is refused
+// with the reason, see [JWKS.Key]) when none is left:
+//
+//   - A key with "alg" is bound to that algorithm, if the allowlist names it
+//     ([ErrJWKIgnored] otherwise) and it fits the key ([ErrJWKInvalid]).
+//   - An EC key without "alg" is bound to the algorithm of its curve (ES256
+//     for P-256, ES384 for P-384, ES512 for P-521), if allowed.
+//   - An Ed25519 key without "alg" is bound to each of EdDSA and Ed25519
+//     that the allowlist names, as one *Key per name with the same key
+//     material: the two names denote one signature scheme, so a token
+//     saying either verifies.
+//   - An RSA key without "alg" fits all six RS and PS algorithms, and is
+//     bound only when the allowlist names exactly one of them. A key set
+//     whose RSA keys have no "alg" (as some identity providers publish)
+//     therefore needs, for example, WithAlgorithms("RS256", "ES256",
+//     "EdDSA"): its RSA keys are then RS256 keys and its EC and Ed25519
+//     keys are served as well. With the default allowlist such RSA keys
+//     are skipped.
 func WithAlgorithms(algs ...string) JWKSOption {
 	return func(cfg *jwksConfig) {
 		if len(algs) == 0 {
@@ -210,8 +269,10 @@ func WithAlgorithms(algs ...string) JWKSOption {
 		}
 		cfg.algs = nil
 		for _, a := range algs {
-			if !slices.Contains(defaultJWKSAlgorithms, a) {
-				cfg.fail("WithAlgorithms: %q is not an asymmetric algorithm jwtauth verifies", a)
+			if a == "Ed448" {
+				cfg.fail("WithAlgorithms: Ed448 is not supported (Go's standard library has no Ed448)")
+			} else if !slices.Contains(defaultJWKSAlgorithms, a) {
+				cfg.fail("WithAlgorithms: %s is not an asymmetric algorithm jwtauth verifies", quote(a))
 			}
 			if !slices.Contains(cfg.algs, a) {
 				cfg.algs = append(cfg.algs, a)
@@ -226,6 +287,20 @@ func WithAlgorithms(algs ...string) JWKSOption {
 // Keys fetched over plain http can be replaced by anyone on the network path.
 func WithInsecureHTTP() JWKSOption {
 	return func(cfg *jwksConfig) { cfg.insecureHTTP = true }
+}
+
+// WithCrossOriginRedirects lets a fetch follow a redirect to another origin
+// (scheme, host or port) than the URL it started from. Without it, such a
+// redirect fails the fetch: the key set URL, and for [NewOIDC] the issuer's
+// discovery URL and the discovered jwks_uri, are the only servers the keys
+// may come from. Every hop must still obey the https rule of
+// [WithInsecureHTTP], and no hop may go from https to http.
+//
+// Security: whoever the key server can redirect to decides which tokens are
+// accepted. Allow it only when the provider really serves its keys through
+// such a redirect (a CDN, say) and the URLs involved are trusted.
+func WithCrossOriginRedirects() JWKSOption {
+	return func(cfg *jwksConfig) { cfg.crossOrigin = true }
 }
 
 // WithJWKSErrorHandler sets a function called with every failed fetch (the
@@ -270,21 +345,48 @@ func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
 	}
 	cfg.algs = slices.Clone(cfg.algs)
 	// A private copy, so that the redirect rule cannot be lost by a caller
-	// changing their client later.
+	// changing their client later, and so that the caller's client is never
+	// changed.
 	client := &http.Client{}
 	if cfg.client != nil {
 		*client = *cfg.client
 	}
-	next := client.CheckRedirect
-	insecure := cfg.insecureHTTP
-	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+	client.CheckRedirect = redirectPolicy(client.CheckRedirect, cfg.insecureHTTP, cfg.crossOrigin)
+	// A transport of the source's own, so that Close can close its idle
+	// connections without touching anybody else's.
+	switch t := client.Transport.(type) {
+	case nil:
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			client.Transport, cfg.ownTransport = dt.Clone(), true
+		}
+	case *http.Transport:
+		client.Transport, cfg.ownTransport = t.Clone(), true
+	}
+	cfg.client = client
+	return cfg, nil
+}
+
+// redirectPolicy returns a CheckRedirect that applies the https rule of
+// [WithInsecureHTTP] to every hop, refuses any hop from https to http
+// anywhere in the chain, refuses a hop to another origin than the original
+// URL's unless crossOrigin, and then defers to next (the caller's own
+// policy) or to net/http's limit of 10 redirects.
+func redirectPolicy(next func(*http.Request, []*http.Request) error, insecure, crossOrigin bool) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
 		if _, err := checkFetchURL(req.URL.String(), insecure); err != nil {
 			return fmt.Errorf("redirect refused: %w", err)
 		}
 		// Never from https down to http, loopback included: a remote server
 		// must not steer the fetch to the verifier's own plain-http services.
-		if len(via) > 0 && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-			return errors.New("redirect refused: from https to http")
+		if req.URL.Scheme != "https" {
+			for _, v := range via {
+				if v.URL.Scheme == "https" {
+					return errors.New("redirect refused: from https to http")
+				}
+			}
+		}
+		if !crossOrigin && len(via) > 0 && origin(req.URL) != origin(via[0].URL) {
+			return errors.New("redirect refused: to another origin (see WithCrossOriginRedirects)")
 		}
 		if next != nil {
 			return next(req, via)
@@ -294,19 +396,27 @@ func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
 		}
 		return nil
 	}
-	cfg.client = client
-	return cfg, nil
 }
 
-// redactURL returns u without its query (which may carry an API key), for
-// error messages; credentials are refused by checkFetchURL.
+// origin returns the scheme, host and port of u (RFC 6454), with the
+// scheme's default port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// redactURL returns u without its query (which may carry an API key) or
+// credentials, escaped ([safetext.Escape]), for error messages.
 func redactURL(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return "(invalid URL)"
 	}
 	p.RawQuery, p.ForceQuery, p.User = "", false, nil
-	return p.String()
+	return safetext.Escape(p.String())
 }
 
 // checkFetchURL returns rawURL if it is an absolute http(s) URL allowed by the
@@ -314,26 +424,30 @@ func redactURL(u string) string {
 func checkFetchURL(rawURL string, insecureHTTP bool) (string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return "", fmt.Errorf("jwtauth: invalid URL: %w", err)
+		var ue *url.Error // its message repeats the whole URL
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("jwtauth: invalid URL: %w", escapedError{err})
 	}
 	if u.User != nil {
 		// Credentials in a URL end up in errors and logs.
 		return "", errors.New("jwtauth: a key set URL must not contain credentials (use WithHTTPClient)")
 	}
 	if u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("jwtauth: URL %q is not absolute", rawURL)
+		return "", fmt.Errorf("jwtauth: URL %s is not absolute", quote(redactURL(rawURL)))
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !insecureHTTP && !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("jwtauth: URL %q: https is required for a host other than loopback (see WithInsecureHTTP)", rawURL)
+			return "", fmt.Errorf("jwtauth: URL %s: https is required for a host other than loopback (see WithInsecureHTTP)", quote(redactURL(rawURL)))
 		}
 	default:
-		return "", fmt.Errorf("jwtauth: URL %q: scheme must be https", rawURL)
+		return "", fmt.Errorf("jwtauth: URL %s: scheme must be https", quote(redactURL(rawURL)))
 	}
 	if u.Fragment != "" {
-		return "", fmt.Errorf("jwtauth: URL %q has a fragment", rawURL)
+		return "", fmt.Errorf("jwtauth: URL %s has a fragment", quote(redactURL(rawURL)))
 	}
 	return u.String(), nil
 }
@@ -352,17 +466,20 @@ func isLoopback(host string) bool {
 //
 // Keys: RSA, EC (P-256, P-384, P-521) and OKP Ed25519 keys are used;
 // symmetric "oct" keys are refused, because a secret that is published in a
-// key set is not a secret. Keys whose "use" is not "sig" are ignored. A key
-// is bound to its "alg" or, without one, to an algorithm of the allowlist as
-// [WithAlgorithms] describes. A token's kid selects the key whose "kid" is
+// key set is not a secret, and Ed448 keys because Go has no Ed448. Keys
+// whose "use" is not "sig" are ignored. A key is bound to its "alg" (EdDSA
+// or Ed25519 for an Ed25519 key) or, without one, to algorithms of the
+// allowlist as [WithAlgorithms] describes. A token's kid selects the key whose "kid" is
 // exactly equal (a token without kid, a key without "kid"), and the token's
 // algorithm must be that key's. The "x5u", "jku" and "x5c" members are never
 // followed or used. A malformed or unusable key is skipped, and reported to
 // the handler of [WithJWKSErrorHandler], without affecting the others.
 //
-// Caching: the set is refreshed every 15 minutes or as its Cache-Control
-// max-age says ([WithRefreshInterval]), and when a token names an unknown
-// kid, at most once per cooldown ([WithRefreshCooldown]); concurrent lookups
+// Caching: the set is refreshed every 15 minutes, or sooner as its
+// Cache-Control max-age says ([WithRefreshInterval]), and when a token names
+// an unknown kid, at most once per cooldown ([WithRefreshCooldown], whose
+// budget the background refreshes do not use, so a newly published key is
+// accepted on its first request); concurrent lookups
 // share one fetch, and none waits longer than the lookup timeout
 // ([WithLookupTimeout]). A fetch that fails (a network error, a status other
 // than 200, a malformed or oversized document) leaves the last good keys in
@@ -390,7 +507,7 @@ type JWKS struct {
 
 	mu        sync.Mutex
 	inflight  *jwksFetch // the fetch all callers share, if one runs
-	lastStart time.Time  // start of the latest fetch, for the cooldown
+	lastMiss  time.Time  // start of the latest fetch an unknown kid caused, for the cooldown
 	lastErr   error      // error of the latest completed fetch
 	fetched   bool       // a fetch has completed
 	closed    bool
@@ -404,12 +521,15 @@ type JWKS struct {
 type jwksSnapshot struct {
 	all   []*Key
 	byKID map[string][]*Key // nil for up to linearSearchMax keys
+	// skipped maps the kid of each skipped key to why it was skipped, for
+	// the error of a token that names it; the first reason wins.
+	skipped map[string]error
 }
 
 const linearSearchMax = 8
 
-func newJWKSSnapshot(keys []*Key) *jwksSnapshot {
-	s := &jwksSnapshot{all: keys}
+func newJWKSSnapshot(keys []*Key, skipped map[string]error) *jwksSnapshot {
+	s := &jwksSnapshot{all: keys, skipped: skipped}
 	if len(keys) > linearSearchMax {
 		s.byKID = make(map[string][]*Key, len(keys))
 		for _, k := range keys {
@@ -524,7 +644,6 @@ func (s *JWKS) startFetchLocked() *jwksFetch {
 	}
 	f := &jwksFetch{done: make(chan struct{})}
 	s.inflight = f
-	s.lastStart = s.cfg.now()
 	s.wg.Add(1)
 	go s.runFetch(f)
 	return f
@@ -537,14 +656,17 @@ func (s *JWKS) runFetch(f *jwksFetch) {
 		s.keys.Store(snap)
 		f.next = s.cfg.interval
 		if maxAge >= 0 {
-			f.next = maxAge
+			f.next = min(maxAge, s.cfg.interval) // sooner, never later
 		}
 	} else {
 		if snap != nil && errors.Is(err, errNoUsableKey) {
 			s.keys.Store(snap) // fail closed: removed keys must stop verifying
 		}
 		f.err = err
-		f.next = min(s.cfg.interval, s.cfg.cooldown)
+		f.next = s.cfg.interval
+		if s.cfg.cooldown > 0 {
+			f.next = min(s.cfg.interval, s.cfg.cooldown)
+		}
 	}
 	s.mu.Lock()
 	s.inflight = nil
@@ -585,7 +707,7 @@ func (s *JWKS) fetch() (snap *jwksSnapshot, maxAge time.Duration, skipped []erro
 	snap, err = parseJWKS(body, s.cfg.algs, s.keys.Load(), func(e error) { skipped = append(skipped, e) })
 	if err != nil {
 		// snap is an empty set for errNoUsableKey, nil otherwise.
-		return snap, -1, skipped, fmt.Errorf("jwtauth: key set from %s: %w", redactURL(u), err)
+		return snap, -1, skipped, fmt.Errorf("jwtauth: key set from %s: %w", redactURL(u), escapedError{err})
 	}
 	return snap, cacheMaxAge(header), skipped, nil
 }
@@ -595,7 +717,7 @@ func (s *JWKS) get(ctx context.Context, u string) ([]byte, http.Header, error) {
 	shown := redactURL(u)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, err)
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, escapedError{err})
 	}
 	req.Header.Set("Accept", "application/json, application/jwk-set+json")
 	resp, err := s.cfg.client.Do(req)
@@ -604,7 +726,7 @@ func (s *JWKS) get(ctx context.Context, u string) ([]byte, http.Header, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, err)
+		return nil, nil, fmt.Errorf("jwtauth: fetching %s: %w", shown, escapedError{err})
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -613,14 +735,14 @@ func (s *JWKS) get(ctx context.Context, u string) ([]byte, http.Header, error) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, resp.Body, s.cfg.maxSize))
 	if err != nil {
-		return nil, nil, fmt.Errorf("jwtauth: reading %s: %w", shown, err)
+		return nil, nil, fmt.Errorf("jwtauth: reading %s: %w", shown, escapedError{err})
 	}
 	return body, resp.Header, nil
 }
 
 // cacheMaxAge returns the Cache-Control max-age of h clamped to
 // [minMaxAge, maxMaxAge], minMaxAge for no-cache and no-store, and -1 if h
-// says none of these.
+// says none of these. The caller caps it at the refresh interval.
 func cacheMaxAge(h http.Header) time.Duration {
 	age := time.Duration(-1)
 	for _, v := range h.Values("Cache-Control") {
@@ -654,7 +776,10 @@ func (s *JWKS) Algorithms() []string { return slices.Clone(s.cfg.algs) }
 // A known kid is answered from memory without locks or allocation. An unknown
 // kid triggers a refresh if the cooldown allows, and waits for it up to the
 // lookup timeout or ctx's end. The error wraps [ErrKeysUnavailable] while no
-// fetch has ever succeeded. After [JWKS.Close], Key keeps answering from the
+// fetch has ever succeeded. If kid names only keys of the set that were
+// skipped, the error says so and why (`key "kid" was skipped: ...`) and
+// wraps the reason ([ErrJWKIgnored], [ErrJWKUnsupported] or [ErrJWKInvalid]);
+// it never holds key material. After [JWKS.Close], Key keeps answering from the
 // last keys fetched.
 func (s *JWKS) Key(ctx context.Context, kid, alg string) (*Key, error) {
 	if snap := s.keys.Load(); snap != nil {
@@ -691,21 +816,45 @@ func (s *JWKS) slowKey(ctx context.Context, kid, alg string) (*Key, error) {
 	} else if known {
 		return nil, errAlgMismatch
 	}
+	if reason, ok := snap.skipped[kid]; ok {
+		return nil, &skippedKeyError{kid: kid, reason: reason}
+	}
 	return nil, errUnknownKey
 }
 
-// missFetch returns the fetch in flight, or starts one if the cooldown has
-// passed, or returns nil.
+// skippedKeyError: the token's kid names only keys of the set that were
+// skipped. It matches errUnknownKey and the skip reason (ErrJWKIgnored,
+// ErrJWKUnsupported or ErrJWKInvalid), and says which, without key material.
+type skippedKeyError struct {
+	kid    string
+	reason error
+}
+
+func (e *skippedKeyError) Error() string {
+	return "jwtauth: key " + quote(e.kid) + " was skipped: " + strings.TrimPrefix(safetext.Escape(e.reason.Error()), "jwtauth: ")
+}
+
+func (e *skippedKeyError) Unwrap() []error { return []error{errUnknownKey, e.reason} }
+
+// missFetch returns the fetch in flight, or starts one if no fetch caused by
+// an unknown kid has started within the cooldown, or returns nil.
 func (s *JWKS) missFetch() *jwksFetch {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inflight != nil {
 		return s.inflight
 	}
-	if s.cfg.now().Sub(s.lastStart) < s.cfg.cooldown {
+	// Only fetches caused by unknown kids use up the budget: the first fetch
+	// and the background refreshes must not delay a newly published key.
+	now := s.cfg.now()
+	if !s.lastMiss.IsZero() && now.Sub(s.lastMiss) < s.cfg.cooldown {
 		return nil
 	}
-	return s.startFetchLocked()
+	f := s.startFetchLocked()
+	if f != nil {
+		s.lastMiss = now
+	}
+	return f
 }
 
 func (s *JWKS) unavailable() error {
@@ -734,8 +883,10 @@ func (s *JWKS) Err() error {
 	return s.lastErr
 }
 
-// Close stops the background refresh, cancels a fetch in flight and waits
-// for both to end. It always returns nil; calling it again does nothing.
+// Close stops the background refresh, cancels a fetch in flight, waits for
+// both to end and closes the idle connections of the source's own transport
+// (see [WithHTTPClient]), so that no goroutine or connection of the source
+// remains. It always returns nil; calling it again does nothing.
 func (s *JWKS) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -743,6 +894,9 @@ func (s *JWKS) Close() error {
 		s.mu.Unlock()
 		s.cancel()
 		s.wg.Wait()
+		if s.cfg.ownTransport {
+			s.cfg.client.CloseIdleConnections()
+		}
 	})
 	return nil
 }
@@ -757,43 +911,70 @@ func (s *JWKS) requiresIssuer() bool { return true }
 // algorithm and key material is reused. It fails if the document is not a
 // JSON object with a "keys" array, or if no key is usable.
 func parseJWKS(data []byte, algs []string, old *jwksSnapshot, skip func(error)) (*jwksSnapshot, error) {
+	snap, _, err := parseJWKSCounted(data, algs, old, skip)
+	return snap, err
+}
+
+// parseJWKSCounted is parseJWKS that also returns how many earlier keys the
+// duplicate check compared a key with, summed over the set: about one per
+// key, so that a large set parses in linear time (tests check it).
+func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(error)) (*jwksSnapshot, int, error) {
 	doc, err := decodeObject(data)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	rawKeys, ok := doc["keys"]
 	if !ok {
-		return nil, errors.New(`no "keys" member`)
+		return nil, 0, errors.New(`no "keys" member`)
 	}
 	var elems []json.RawMessage
 	if err := json.Unmarshal(rawKeys, &elems); err != nil || elems == nil {
-		return nil, errors.New(`"keys" is not an array`)
+		return nil, 0, errors.New(`"keys" is not an array`)
 	}
 	var keys []*Key
+	byKID := make(map[string][]*Key, len(elems)) // the duplicate check
+	var skipped map[string]error
+	compared := 0
 	for i, raw := range elems {
-		kid, k, err := parseJWK(raw, algs)
-		if err == nil {
-			if slices.ContainsFunc(keys, func(p *Key) bool { return p.id == kid && p.alg == k.alg }) {
-				err = fmt.Errorf("%w: a key with the same kid and alg comes earlier in the set", ErrJWKInvalid)
+		kid, bound, err := parseJWK(raw, algs)
+		for _, k := range bound {
+			if err != nil {
+				break
+			}
+			for _, p := range byKID[kid] {
+				compared++
+				if p.alg == k.alg {
+					err = fmt.Errorf("%w: a key with the same kid and alg comes earlier in the set", ErrJWKInvalid)
+					break
+				}
 			}
 		}
 		if err != nil {
 			skip(&JWKError{Index: i, KID: kid, Err: err})
+			if skipped == nil {
+				skipped = map[string]error{}
+			}
+			if _, seen := skipped[kid]; !seen {
+				skipped[kid] = err
+			}
 			continue
 		}
-		if old != nil {
-			if o, _ := old.lookup(kid, k.alg); o != nil && sameKey(o, k) {
-				k = o
+		for _, k := range bound {
+			if old != nil {
+				if o, _ := old.lookup(kid, k.alg); o != nil && sameKey(o, k) {
+					k = o
+				}
 			}
+			keys = append(keys, k)
+			byKID[kid] = append(byKID[kid], k)
 		}
-		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
 		// A well-formed answer: its keys replace the old ones even though
 		// none is usable, so keys the provider removed stop verifying.
-		return newJWKSSnapshot(nil), fmt.Errorf("%w among %d", errNoUsableKey, len(elems))
+		return newJWKSSnapshot(nil, skipped), compared, fmt.Errorf("%w among %d", errNoUsableKey, len(elems))
 	}
-	return newJWKSSnapshot(keys), nil
+	return newJWKSSnapshot(keys, skipped), compared, nil
 }
 
 // errNoUsableKey: the key set was fetched and parsed but holds no key this
@@ -828,7 +1009,7 @@ func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 			return nil, err
 		}
 		if _, dup := m[name]; dup {
-			return nil, fmt.Errorf("duplicate member %q", name)
+			return nil, fmt.Errorf("duplicate member %s", quote(name))
 		}
 		m[name] = v
 	}
@@ -847,15 +1028,20 @@ var jwkFits = map[string][]string{
 	"P-256":   {"ES256"},
 	"P-384":   {"ES384"},
 	"P-521":   {"ES512"},
-	"Ed25519": {"EdDSA"},
+	"Ed25519": {"EdDSA", "Ed25519"},
 }
 
-// parseJWK parses one JWK into a key bound to one algorithm of algs. The
+// errEd448 is the reason an Ed448 key or algorithm is skipped.
+var errEd448 = fmt.Errorf("%w: Ed448 is not supported (Go's standard library has no Ed448); publish an Ed25519 key", ErrJWKUnsupported)
+
+// parseJWK parses one JWK into keys bound to algorithms of algs: one key,
+// except for an Ed25519 key without "alg", which is bound to each of EdDSA
+// and Ed25519 that algs allows (two names of one signature scheme). The
 // error wraps ErrJWKIgnored, ErrJWKUnsupported or ErrJWKInvalid.
-func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err error) {
+func parseJWK(raw json.RawMessage, algs []string) (kid string, keys []*Key, err error) {
 	m, err := decodeObject(raw)
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: %v", ErrJWKInvalid, err)
+		return "", nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(err.Error()))
 	}
 	str := func(name string) string {
 		v, ok := m[name]
@@ -865,7 +1051,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 		var s string
 		if e := json.Unmarshal(v, &s); e != nil || s == "" {
 			if err == nil {
-				err = fmt.Errorf("%w: %q is not a non-empty string", ErrJWKInvalid, name)
+				err = fmt.Errorf("%w: %s is not a non-empty string", ErrJWKInvalid, quote(name))
 			}
 		}
 		return s
@@ -885,14 +1071,16 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 		return kid, nil, fmt.Errorf(`%w: no "kty"`, ErrJWKInvalid)
 	case kty == "oct":
 		return kid, nil, fmt.Errorf("%w: symmetric (oct) keys are refused: a published secret is no secret", ErrJWKUnsupported)
+	case alg == "Ed448" || (kty == "OKP" && crv == "Ed448"):
+		return kid, nil, errEd448
 	case use != "" && use != "sig":
-		return kid, nil, fmt.Errorf(`%w: "use" is %q, not "sig"`, ErrJWKIgnored, use)
+		return kid, nil, fmt.Errorf(`%w: "use" is %s, not "sig"`, ErrJWKIgnored, quote(use))
 	case ops != nil && !slices.Contains(ops, "verify"):
 		return kid, nil, fmt.Errorf(`%w: "key_ops" lacks "verify"`, ErrJWKIgnored)
 	}
 	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
 		if _, ok := m[private]; ok {
-			return kid, nil, fmt.Errorf("%w: holds private key material (%q)", ErrJWKInvalid, private)
+			return kid, nil, fmt.Errorf("%w: holds private key material (%s)", ErrJWKInvalid, quote(private))
 		}
 	}
 	b64 := func(name string) []byte {
@@ -902,7 +1090,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 		}
 		b, e := base64.RawURLEncoding.Strict().DecodeString(s)
 		if e != nil || len(b) == 0 {
-			err = fmt.Errorf("%w: %q is missing or not base64url without padding", ErrJWKInvalid, name)
+			err = fmt.Errorf("%w: %s is missing or not base64url without padding", ErrJWKInvalid, quote(name))
 		}
 		return b
 	}
@@ -925,7 +1113,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 	case "OKP":
 		fitsKey = crv
 		if crv != "Ed25519" {
-			return kid, nil, fmt.Errorf("%w: OKP curve %q", ErrJWKUnsupported, crv)
+			return kid, nil, fmt.Errorf("%w: OKP curve %s", ErrJWKUnsupported, quote(crv))
 		}
 		x := b64("x")
 		if err != nil {
@@ -936,18 +1124,19 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 		}
 		pub = ed25519.PublicKey(x)
 	default:
-		return kid, nil, fmt.Errorf("%w: key type %q", ErrJWKUnsupported, kty)
+		return kid, nil, fmt.Errorf("%w: key type %s", ErrJWKUnsupported, quote(kty))
 	}
 	if err != nil {
 		return kid, nil, err
 	}
 	fits := jwkFits[fitsKey]
+	bind := []string{alg}
 	if alg != "" {
 		if !slices.Contains(algs, alg) {
-			return kid, nil, fmt.Errorf("%w: algorithm %q is not allowed", ErrJWKIgnored, alg)
+			return kid, nil, fmt.Errorf("%w: algorithm %s is not allowed", ErrJWKIgnored, quote(alg))
 		}
 		if !slices.Contains(fits, alg) {
-			return kid, nil, fmt.Errorf("%w: algorithm %q does not fit a %s key", ErrJWKInvalid, alg, fitsKey)
+			return kid, nil, fmt.Errorf("%w: algorithm %s does not fit a %s key", ErrJWKInvalid, quote(alg), fitsKey)
 		}
 	} else {
 		var allowed []string
@@ -956,16 +1145,20 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, key *Key, err err
 				allowed = append(allowed, a)
 			}
 		}
-		if len(allowed) != 1 {
+		// EdDSA and Ed25519 name one scheme for an Ed25519 key: bind both.
+		if len(allowed) != 1 && (fitsKey != "Ed25519" || len(allowed) == 0) {
 			return kid, nil, fmt.Errorf("%w: no \"alg\", and %d allowed algorithms fit a %s key (see WithAlgorithms)", ErrJWKIgnored, len(allowed), fitsKey)
 		}
-		alg = allowed[0]
+		bind = allowed
 	}
-	k, err := NewKey(kid, alg, pub)
-	if err != nil {
-		return kid, nil, fmt.Errorf("%w: %s", ErrJWKInvalid, strings.TrimPrefix(err.Error(), "jwtauth: "))
+	for _, a := range bind {
+		k, err := NewKey(kid, a, pub)
+		if err != nil {
+			return kid, nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(strings.TrimPrefix(err.Error(), "jwtauth: ")))
+		}
+		keys = append(keys, k)
 	}
-	return kid, k, nil
+	return kid, keys, nil
 }
 
 func rsaPublicKey(n, e []byte) (*rsa.PublicKey, error) {
@@ -996,7 +1189,7 @@ func ecPublicKey(crv string, x, y []byte) (*ecdsa.PublicKey, error) {
 	case "P-521":
 		curve, ecdhCurve = elliptic.P521(), ecdh.P521()
 	default:
-		return nil, fmt.Errorf("%w: EC curve %q", ErrJWKUnsupported, crv)
+		return nil, fmt.Errorf("%w: EC curve %s", ErrJWKUnsupported, quote(crv))
 	}
 	size := (curve.Params().BitSize + 7) / 8
 	if len(x) != size || len(y) != size {

@@ -11,11 +11,13 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seedb5d7e80f/jwtauth"
+	"github.com/seedb5d7e80f/jwtauth/jwttest"
 )
 
 // idpURL is the identity provider of the examples. No request leaves the
@@ -109,4 +111,61 @@ func ExampleNewOIDC() {
 	// Output:
 	// without the issuer: true
 	// with it: true
+}
+
+// TestKeyRotationWithJWTTest shows a key rotation test written with the
+// jwttest kit: a local key server, minted tokens, no clock and no sleeps.
+func TestKeyRotationWithJWTTest(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		rotations int
+		opts      []jwtauth.JWKSOption
+	}{
+		// The source fetches the set again for a kid it has not seen.
+		{"one rotation, defaults", 1, nil},
+		// Such fetches happen once per cooldown, unless it is lifted.
+		{"several rotations", 3, []jwtauth.JWKSOption{jwtauth.WithRefreshCooldown(0)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			first := jwttest.NewKey(t, "ES256")
+			idp := jwttest.NewJWKSServer(t, first)
+			keys, err := jwtauth.NewJWKS(context.Background(), idp.URL(), tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { keys.Close() })
+			mw, err := jwtauth.New(keys, jwtauth.WithIssuer(jwttest.DefaultIssuer), jwtauth.WithAudience(jwttest.DefaultAudience))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+			code := func(k *jwttest.Key) int {
+				req := httptest.NewRequest(http.MethodGet, "/", nil)
+				req.Header.Set("Authorization", "Bearer "+jwttest.Mint(t, k, nil))
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				return rec.Code
+			}
+			signers := []*jwttest.Key{first}
+			for range tc.rotations {
+				next := jwttest.NewKey(t, "ES256")
+				idp.Rotate(next) // publishes next, keeps only the previous key
+				signers = append(signers, next)
+				if got := code(next); got != http.StatusOK {
+					t.Errorf("the new key's first token: %d, want 200", got)
+				}
+				if got := code(signers[len(signers)-2]); got != http.StatusOK {
+					t.Errorf("the previous key: %d, want 200", got)
+				}
+			}
+			if tc.rotations > 1 {
+				if got := code(first); got != http.StatusUnauthorized {
+					t.Errorf("a key rotated out: %d, want 401", got)
+				}
+			}
+		})
+	}
 }

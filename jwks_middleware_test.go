@@ -49,6 +49,7 @@ func TestMiddlewareWithJWKS(t *testing.T) {
 	t.Parallel()
 	a := jwttest.NewKey(t, "RS256").WithID("a")
 	c := jwttest.NewKey(t, "ES256").WithID("c")
+	d := jwttest.NewKey(t, "EdDSA").WithID("d")
 	h := &harness{srv: jwttest.NewJWKSServer(t, a), clock: jwttest.NewClock(jwksNow), timer: newFakeTimer(), log: &errLog{}}
 	h.src = h.newSource(t)
 	mw, err := New(h.src, WithIssuer(jwttest.DefaultIssuer), WithAudience(jwttest.DefaultAudience),
@@ -58,7 +59,7 @@ func TestMiddlewareWithJWKS(t *testing.T) {
 	}
 	srv := mw.Handler(okHandler())
 	mintAt := func(k *jwttest.Key) string { return jwttest.Mint(t, k, nil, jwttest.WithNow(h.clock.Now)) }
-	tokA, tokC := mintAt(a), mintAt(c)
+	tokA, tokC, tokD := mintAt(a), mintAt(c), mintAt(d)
 
 	steps := []struct {
 		name string
@@ -68,9 +69,10 @@ func TestMiddlewareWithJWKS(t *testing.T) {
 	}{
 		{"key a", nil, tokA, ok200},
 		{"key a again (cache hit)", nil, tokA, ok200},
-		{"key c not published yet", func() { h.srv.AddKeys(c) }, tokC, invalid401},
-		{"key c within the cooldown", nil, tokC, invalid401},
-		{"key c after the cooldown: a refresh finds it", func() { h.clock.Advance(defaultRefreshCooldown) }, tokC, ok200},
+		{"key c published: accepted on its first request", func() { h.srv.AddKeys(c) }, tokC, ok200},
+		{"key d not published yet", nil, tokD, invalid401},
+		{"key d published within the cooldown", func() { h.srv.AddKeys(d) }, tokD, invalid401},
+		{"key d after the cooldown: a refresh finds it", func() { h.clock.Advance(defaultRefreshCooldown) }, tokD, ok200},
 		{"key a removed, still cached until the refresh", func() { h.srv.RemoveKeys("a") }, tokA, ok200},
 		{"key a after the refresh: the cache entry is dropped", func() { h.timer.tick(t) }, tokA, invalid401},
 		{"key c still fine", nil, tokC, ok200},
@@ -152,6 +154,53 @@ func TestSharedSourcesNeedIssuerAndAudience(t *testing.T) {
 				t.Errorf("New error = %v, want error: %v", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestMiddlewareJWKSInterop: a key set as identity providers publish it, RSA
+// keys without "alg" next to EC and Ed25519 keys, some with RFC 9864's
+// "Ed25519" name, serves tokens of every kind when WithAlgorithms names one
+// RSA algorithm (the binding rule for RSA keys without "alg").
+func TestMiddlewareJWKSInterop(t *testing.T) {
+	t.Parallel()
+	rs := jwttest.NewKey(t, "RS256").WithID("rsa-no-alg")
+	ec := jwttest.NewKey(t, "ES256").WithID("ec-no-alg")
+	edNew := jwttest.NewKey(t, jwttest.Ed25519).WithID("ed25519")
+	edNoAlg := jwttest.NewKey(t, "EdDSA").WithID("ed-no-alg")
+	noAlg := func(k *jwttest.Key) jwttest.JWK { j := k.JWK(); j.Alg = ""; return j }
+	srv := jwttest.NewJWKSServer(t)
+	srv.SetJWKs(noAlg(rs), noAlg(ec), edNew.JWK(), noAlg(edNoAlg))
+	src, err := NewJWKS(context.Background(), srv.URL(), WithAlgorithms("RS256", "ES256", "EdDSA", "Ed25519"))
+	if err != nil || src.Err() != nil {
+		t.Fatal(err, src.Err())
+	}
+	t.Cleanup(func() { src.Close() })
+	mw, err := New(src, WithIssuer(jwttest.DefaultIssuer), WithAudience(jwttest.DefaultAudience),
+		WithTimeFunc(func() time.Time { return jwksNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw.Handler(okHandler())
+	mint := func(k *jwttest.Key, opts ...jwttest.MintOption) string {
+		return jwttest.Mint(t, k, nil, append(opts, jwttest.WithNow(func() time.Time { return jwksNow }))...)
+	}
+	tests := []struct {
+		name string
+		tok  string
+		want string
+	}{
+		{"RS256, key without alg", mint(rs), ok200},
+		{"ES256, key without alg", mint(ec), ok200},
+		{"Ed25519 token, Ed25519 key", mint(edNew), ok200},
+		{"EdDSA header on an Ed25519 key", mint(edNew, jwttest.WithHeader("alg", "EdDSA")), invalid401},
+		{"EdDSA token, key without alg", mint(edNoAlg), ok200},
+		{"Ed25519 header, key without alg", mint(edNoAlg, jwttest.WithHeader("alg", "Ed25519")), ok200},
+		{"PS256 header on the RSA key", mint(rs, jwttest.WithHeader("alg", "PS256")), invalid401},
+	}
+	for _, tc := range tests {
+		if got := status(t, h, tc.tok); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
 

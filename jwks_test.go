@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -277,7 +279,7 @@ func TestParseJWKSSkipsKeys(t *testing.T) {
 	}{
 		{"rsa", edit(rsa, nil), nil, nil},
 		{"ec without alg gets ES256", edit(ec, map[string]any{"alg": nil}), nil, nil},
-		{"ed without alg gets EdDSA", edit(ed, map[string]any{"alg": nil}), nil, nil},
+		{"ed without alg gets EdDSA", edit(ed, map[string]any{"alg": nil}), []string{"EdDSA"}, nil},
 		{"rsa without alg, allowlist RS256", edit(rsa, map[string]any{"alg": nil}), []string{"RS256", "ES256"}, nil},
 		{"key_ops verify", edit(ec, map[string]any{"key_ops": []string{"verify"}, "use": nil}), nil, nil},
 		{"use enc", edit(ec, map[string]any{"use": "enc"}), nil, ErrJWKIgnored},
@@ -363,6 +365,87 @@ func TestParseJWKSSkipsKeys(t *testing.T) {
 	}
 }
 
+// TestParseJWKSEd25519: RFC 9864's "Ed25519" algorithm next to "EdDSA". A key
+// without "alg" is bound to each of the two that the allowlist names (one
+// *Key per name, the same material: the same signature scheme); Ed448 is
+// refused with a reason that says so.
+func TestParseJWKSEd25519(t *testing.T) {
+	t.Parallel()
+	ed := jwttest.NewKey(t, "EdDSA").WithID("ed")
+	edit := func(change map[string]any) map[string]any {
+		m := jwkMap(t, ed)
+		for name, v := range change {
+			if v == nil {
+				delete(m, name)
+			} else {
+				m[name] = v
+			}
+		}
+		return m
+	}
+	ec := jwkMap(t, jwttest.NewKey(t, "ES256").WithID("ed"))
+	ec["alg"] = "Ed25519"
+	tests := []struct {
+		name       string
+		jwk        map[string]any
+		algs       []string
+		wantAlgs   []string // the algorithms kid "ed" is bound to
+		wantReason error
+		wantText   string // in the skipped key's error
+	}{
+		{"alg Ed25519", edit(map[string]any{"alg": "Ed25519"}), nil, []string{"Ed25519"}, nil, ""},
+		{"alg EdDSA", edit(nil), nil, []string{"EdDSA"}, nil, ""},
+		{"no alg, both allowed", edit(map[string]any{"alg": nil}), nil, []string{"EdDSA", "Ed25519"}, nil, ""},
+		{"no alg, only Ed25519 allowed", edit(map[string]any{"alg": nil}), []string{"Ed25519"}, []string{"Ed25519"}, nil, ""},
+		{"no alg, only EdDSA allowed", edit(map[string]any{"alg": nil}), []string{"EdDSA"}, []string{"EdDSA"}, nil, ""},
+		{"no alg, neither allowed", edit(map[string]any{"alg": nil}), []string{"ES256"}, nil, ErrJWKIgnored, "0 allowed algorithms"},
+		{"alg Ed25519 not allowed", edit(map[string]any{"alg": "Ed25519"}), []string{"EdDSA"}, nil, ErrJWKIgnored, "not allowed"},
+		{"alg Ed25519 on an EC key", ec, nil, nil, ErrJWKInvalid, "does not fit"},
+		{"Ed448 key", edit(map[string]any{"crv": "Ed448", "alg": nil}), nil, nil, ErrJWKUnsupported, "Ed448 is not supported"},
+		{"alg Ed448", edit(map[string]any{"alg": "Ed448"}), nil, nil, ErrJWKUnsupported, "Ed448 is not supported"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			algs := tc.algs
+			if algs == nil {
+				algs = defaultJWKSAlgorithms
+			}
+			var skipped []error
+			good := jwkMap(t, jwttest.NewKey(t, "ES256").WithID("good"))
+			snap, err := parseJWKS(jwksBody(t, good, tc.jwk), append(slices.Clone(algs), "ES256"), nil, func(e error) { skipped = append(skipped, e) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, k := range snap.all {
+				if k.id == "ed" {
+					got = append(got, k.alg)
+				}
+			}
+			if diff := cmp.Diff(tc.wantAlgs, got); diff != "" {
+				t.Errorf("algorithms bound (-want +got):\n%s", diff)
+			}
+			if tc.wantReason == nil {
+				if len(skipped) != 0 {
+					t.Errorf("skipped: %v", skipped)
+				}
+				return
+			}
+			if len(skipped) != 1 || !errors.Is(skipped[0], tc.wantReason) || !strings.Contains(skipped[0].Error(), tc.wantText) {
+				t.Errorf("skipped %v, want one error wrapping %v and saying %q", skipped, tc.wantReason, tc.wantText)
+			}
+		})
+	}
+	if diff := cmp.Diff(true, slices.Contains(defaultJWKSAlgorithms, "Ed25519")); diff != "" {
+		t.Errorf("Ed25519 in the default allowlist (-want +got):\n%s", diff)
+	}
+	_, err := NewJWKS(context.Background(), "https://idp.example/jwks", WithAlgorithms("EdDSA", "Ed448"))
+	if err == nil || !strings.Contains(err.Error(), "Ed448 is not supported") {
+		t.Errorf("WithAlgorithms(Ed448) error = %v, want Ed448 refused clearly", err)
+	}
+}
+
 // weakRSAJWK is the JWK of a fresh 1024-bit RSA key, which jwttest does not
 // make.
 func weakRSAJWK(t testing.TB) map[string]any {
@@ -384,6 +467,74 @@ func flipLastByte(t *testing.T, s string) string {
 	}
 	b[len(b)-1] ^= 1
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// jwks10k is a key set of 10,000 distinct Ed25519 keys (one key material,
+// distinct kids: cheap to make), followed by a duplicate of the first and of
+// the last, under the default 1 MiB limit.
+func jwks10k(t testing.TB) []byte {
+	t.Helper()
+	jwk := jwkMap(t, jwttest.NewKey(t, "EdDSA"))
+	delete(jwk, "use")
+	delete(jwk, "alg") // bound to EdDSA by jwks10kAlgs
+	var keys []any
+	for i := range 10000 {
+		k := maps.Clone(jwk)
+		k["kid"] = fmt.Sprint("k", i)
+		keys = append(keys, k)
+	}
+	keys = append(keys, keys[0], keys[9999])
+	body := jwksBody(t, keys...)
+	if len(body) > defaultMaxJWKSSize {
+		t.Fatalf("the set is %d bytes, over the default limit", len(body))
+	}
+	return body
+}
+
+// jwks10kAlgs is the allowlist jwks10k is parsed with.
+var jwks10kAlgs = []string{"EdDSA", "ES256"}
+
+// TestParseJWKS10k: duplicates are found by kid, not by comparing each key
+// with all the earlier ones, so a large set parses in linear time.
+func TestParseJWKS10k(t *testing.T) {
+	t.Parallel()
+	var skipped []int
+	snap, compared, err := parseJWKSCounted(jwks10k(t), jwks10kAlgs, nil, func(e error) {
+		var je *JWKError
+		if errors.As(e, &je) && errors.Is(e, ErrJWKInvalid) {
+			skipped = append(skipped, je.Index)
+		} else {
+			t.Errorf("skipped: %v", e)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int{10000, 10001}, skipped); diff != "" {
+		t.Errorf("duplicates skipped (-want +got):\n%s", diff)
+	}
+	if n := len(snap.all); n != 10000 {
+		t.Errorf("%d keys, want 10000", n)
+	}
+	if k, _ := snap.lookup("k5000", "EdDSA"); k == nil {
+		t.Error("k5000 not found")
+	}
+	// One comparison for each duplicate; a scan of all the earlier keys
+	// would make about 50 million.
+	if compared > 2 {
+		t.Errorf("the duplicate check compared %d pairs of keys, want 2", compared)
+	}
+}
+
+func BenchmarkParseJWKS10k(b *testing.B) {
+	body := jwks10k(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseJWKS(body, jwks10kAlgs, nil, func(error) {}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 func TestParseJWKSDocument(t *testing.T) {
@@ -421,19 +572,34 @@ func TestParseJWKSDocument(t *testing.T) {
 	}
 }
 
+// TestJWKSReportsSkippedKeys: every skipped key is reported with its index,
+// kid and reason, and a token naming a skipped kid is refused with that
+// reason (not "no key for the token's kid"), without key material.
 func TestJWKSReportsSkippedKeys(t *testing.T) {
 	t.Parallel()
 	enc := jwttest.NewKey(t, "ES256").WithID("enc")
 	sig := jwttest.NewKey(t, "ES256").WithID("sig")
+	rsa := jwttest.NewKey(t, "RS256").WithID("rsa-no-alg")
+	hmac := jwttest.NewKey(t, "HS256").WithID("hmac")
 	h := &harness{srv: jwttest.NewJWKSServer(t), clock: jwttest.NewClock(time.Time{}), timer: newFakeTimer(), log: &errLog{}}
 	encJWK := enc.JWK()
 	encJWK.Use = "enc"
-	h.srv.SetJWKs(encJWK, sig.JWK(), jwttest.NewKey(t, "HS256").WithID("hmac").JWK())
+	rsaJWK := rsa.JWK()
+	rsaJWK.Alg = ""
+	h.srv.SetJWKs(encJWK, sig.JWK(), hmac.JWK(), rsaJWK, sig.JWK())
 	h.src = h.newSource(t)
 	type report struct {
 		Index  int
 		KID    string
 		Reason error
+	}
+	reasonOf := func(err error) error {
+		for _, reason := range []error{ErrJWKIgnored, ErrJWKUnsupported, ErrJWKInvalid} {
+			if errors.Is(err, reason) {
+				return reason
+			}
+		}
+		return nil
 	}
 	var got []report
 	for _, e := range h.log.take() {
@@ -441,21 +607,40 @@ func TestJWKSReportsSkippedKeys(t *testing.T) {
 		if !errors.As(e, &je) {
 			t.Fatalf("reported %v, not a *JWKError", e)
 		}
-		r := report{je.Index, je.KID, nil}
-		for _, reason := range []error{ErrJWKIgnored, ErrJWKUnsupported, ErrJWKInvalid} {
-			if errors.Is(je, reason) {
-				r.Reason = reason
-			}
-		}
-		got = append(got, r)
+		got = append(got, report{je.Index, je.KID, reasonOf(je)})
 	}
-	want := []report{{0, "enc", ErrJWKIgnored}, {2, "hmac", ErrJWKUnsupported}}
-	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+	want := []report{{0, "enc", ErrJWKIgnored}, {2, "hmac", ErrJWKUnsupported}, {3, "rsa-no-alg", ErrJWKIgnored}, {4, "sig", ErrJWKInvalid}}
+	sameErr := cmp.Comparer(func(a, b error) bool { return a == b })
+	if diff := cmp.Diff(want, got, sameErr); diff != "" {
 		t.Errorf("reports (-want +got):\n%s", diff)
 	}
 	mustKey(t, h.src, "sig", "ES256")
-	if _, err := h.src.Key(context.Background(), "enc", "ES256"); !errors.Is(err, errUnknownKey) {
-		t.Errorf("Key(enc) error = %v, want errUnknownKey", err)
+	type refusal struct {
+		Reason  error
+		Unknown bool // matches errUnknownKey
+		Text    string
+	}
+	tests := []struct {
+		kid, alg string
+		want     refusal
+	}{
+		{"enc", "ES256", refusal{ErrJWKIgnored, true, `jwtauth: key "enc" was skipped: JWK ignored: "use" is "enc", not "sig"`}},
+		{"hmac", "HS256", refusal{nil, false, "jwtauth: the token's algorithm is not allowed for this key set"}},
+		{"hmac", "ES256", refusal{ErrJWKUnsupported, true, `jwtauth: key "hmac" was skipped: JWK type unsupported: symmetric (oct) keys are refused: a published secret is no secret`}},
+		{"rsa-no-alg", "RS256", refusal{ErrJWKIgnored, true, `jwtauth: key "rsa-no-alg" was skipped: JWK ignored: no "alg", and 6 allowed algorithms fit a RSA key (see WithAlgorithms)`}},
+		{"never-published", "ES256", refusal{nil, true, "jwtauth: no key for the token's kid"}},
+	}
+	for _, tc := range tests {
+		_, err := h.src.Key(context.Background(), tc.kid, tc.alg)
+		got := refusal{reasonOf(err), errors.Is(err, errUnknownKey), fmt.Sprint(err)}
+		if diff := cmp.Diff(tc.want, got, sameErr); diff != "" {
+			t.Errorf("Key(%s, %s) (-want +got):\n%s", tc.kid, tc.alg, diff)
+		}
+		for _, secret := range []string{hmac.JWK().K, rsaJWK.N, encJWK.X} {
+			if strings.Contains(got.Text, secret) {
+				t.Errorf("Key(%s, %s) error holds key material: %s", tc.kid, tc.alg, got.Text)
+			}
+		}
 	}
 }
 
@@ -467,15 +652,9 @@ func TestJWKSRotation(t *testing.T) {
 	ctx := context.Background()
 	keyA := mustKey(t, h.src, "a", "ES256")
 
-	// A new key published: not seen before the cooldown allows a fetch.
+	// A new key published: accepted on its first request, right after the
+	// first fetch (which does not use up the unknown-kid budget).
 	h.srv.AddKeys(b)
-	if _, err := h.src.Key(ctx, "b", "EdDSA"); !errors.Is(err, errUnknownKey) {
-		t.Fatalf("Key(b) within the cooldown: error %v, want errUnknownKey", err)
-	}
-	if got := h.srv.Fetches(); got != 1 {
-		t.Fatalf("Fetches = %d, want 1 (no fetch within the cooldown)", got)
-	}
-	h.clock.Advance(defaultRefreshCooldown)
 	keyB := mustKey(t, h.src, "b", "EdDSA") // triggers and waits for a fetch
 	if got := h.srv.Fetches(); got != 2 {
 		t.Errorf("Fetches = %d, want 2", got)
@@ -504,6 +683,89 @@ func TestJWKSRotation(t *testing.T) {
 	}
 	if diff := cmp.Diff([]error(nil), h.log.take()); diff != "" {
 		t.Errorf("errors reported (-want +got):\n%s", diff)
+	}
+}
+
+// TestJWKSNewKIDBudget: a key published at any time is accepted on its
+// first request: right after the first fetch, right after a background
+// refresh, and again after a cooldown; floods of made-up kids in between
+// fetch at most once per cooldown, and a removed key stops verifying at the
+// next refresh.
+func TestJWKSNewKIDBudget(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := jwttest.NewKey(t, "ES256").WithID("a")
+	h := newHarness(t, []*jwttest.Key{a})
+	flood := func() {
+		for i := range 50 {
+			if _, err := h.src.Key(ctx, fmt.Sprint("made-up-", i), "ES256"); !errors.Is(err, errUnknownKey) {
+				t.Fatalf("Key(made-up) error = %v, want errUnknownKey", err)
+			}
+		}
+	}
+	steps := []struct {
+		name        string
+		before      func()
+		kid         string // published, then looked up
+		wantFetches int    // after the lookup and a flood
+	}{
+		{"at start", nil, "b", 2},
+		{"right after a background refresh", func() {
+			h.clock.Advance(defaultRefreshCooldown)
+			h.timer.tick(t)
+		}, "c", 4},
+		{"within the cooldown of the last miss, after another refresh", func() {
+			h.clock.Advance(defaultRefreshCooldown / 4)
+			h.timer.tick(t)
+		}, "", 5},
+	}
+	for _, st := range steps {
+		if st.before != nil {
+			st.before()
+		}
+		if st.kid != "" {
+			h.srv.AddKeys(jwttest.NewKey(t, "EdDSA").WithID(st.kid))
+			if _, err := h.src.Key(ctx, st.kid, "EdDSA"); err != nil {
+				t.Errorf("%s: Key(%s) error = %v, want the new key", st.name, st.kid, err)
+			}
+		}
+		flood()
+		if got := h.srv.Fetches(); got != st.wantFetches {
+			t.Errorf("%s: Fetches = %d, want %d", st.name, got, st.wantFetches)
+		}
+	}
+	// A new kid within the cooldown of the last miss fetch waits for the
+	// background refresh, which brings it.
+	h.srv.AddKeys(jwttest.NewKey(t, "EdDSA").WithID("d"))
+	if _, err := h.src.Key(ctx, "d", "EdDSA"); !errors.Is(err, errUnknownKey) {
+		t.Errorf("Key(d) within the cooldown: error %v, want errUnknownKey", err)
+	}
+	h.timer.tick(t)
+	mustKey(t, h.src, "d", "EdDSA")
+	// Removed: refused after the next refresh.
+	h.srv.RemoveKeys("a")
+	h.timer.tick(t)
+	if _, err := h.src.Key(ctx, "a", "ES256"); !errors.Is(err, errUnknownKey) {
+		t.Errorf("Key(a) after removal: error %v, want errUnknownKey", err)
+	}
+}
+
+// TestJWKSZeroCooldown: WithRefreshCooldown(0) lets every unknown kid fetch,
+// and a failed fetch is retried after the interval, not in a busy loop.
+func TestJWKSZeroCooldown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, []*jwttest.Key{jwttest.NewKey(t, "ES256")}, WithRefreshCooldown(0))
+	for i := range 3 {
+		kid := fmt.Sprint("k", i)
+		h.srv.AddKeys(jwttest.NewKey(t, "ES256").WithID(kid))
+		mustKey(t, h.src, kid, "ES256")
+	}
+	if got := h.srv.Fetches(); got != 4 {
+		t.Errorf("Fetches = %d, want 4", got)
+	}
+	h.srv.SetStatus(http.StatusInternalServerError)
+	if got := h.timer.tick(t); got != defaultRefreshInterval {
+		t.Errorf("retry after a failure in %v, want the interval %v", got, defaultRefreshInterval)
 	}
 }
 
@@ -635,11 +897,13 @@ func TestJWKSUnknownKIDStorm(t *testing.T) {
 		latency time.Duration
 		want    int
 	}{
-		{"within the cooldown", 0, 0, 1},
-		{"just before its end", defaultRefreshCooldown - time.Second, 0, 1},
-		{"after it", time.Second, 0, 2},
-		{"after it, slow server", defaultRefreshCooldown, 50 * time.Millisecond, 3},
-		{"again within it", defaultRefreshCooldown / 2, 0, 3},
+		// The first fetch leaves the budget whole: one fetch for the flood.
+		{"right after the first fetch", 0, 0, 2},
+		{"within the cooldown", time.Second, 0, 2},
+		{"just before its end", defaultRefreshCooldown - 2*time.Second, 0, 2},
+		{"after it", time.Second, 0, 3},
+		{"after it, slow server", defaultRefreshCooldown, 50 * time.Millisecond, 4},
+		{"again within it", defaultRefreshCooldown / 2, 0, 4},
 	}
 	for _, st := range steps {
 		h.clock.Advance(st.advance)
@@ -707,11 +971,13 @@ func TestJWKSCacheControl(t *testing.T) {
 	}{
 		{"", 0, defaultRefreshInterval},
 		{"max-age=300", 0, 5 * time.Minute},
-		{"public, max-age=7200, must-revalidate", 0, 2 * time.Hour},
+		{"public, max-age=600, must-revalidate", 0, 10 * time.Minute},
+		{"max-age=7200", 0, defaultRefreshInterval}, // never later than the interval
+		{"max-age=86400", 0, defaultRefreshInterval},
 		{"max-age=5", 0, time.Minute},
 		{"max-age=0", 0, time.Minute},
 		{"max-age=99999999999999999999", 0, defaultRefreshInterval}, // unparsable: ignored
-		{"max-age=999999", 0, 24 * time.Hour},
+		{"max-age=999999", 0, defaultRefreshInterval},
 		{`max-age="600"`, 0, 10 * time.Minute},
 		{"no-store", 0, time.Minute},
 		{"no-cache, max-age=3600", 0, time.Minute},
@@ -723,6 +989,14 @@ func TestJWKSCacheControl(t *testing.T) {
 		h.srv.SetStatus(tc.status)
 		if got := h.timer.tick(t); got != tc.want {
 			t.Errorf("Cache-Control %q, status %d: next refresh in %v, want %v", tc.header, tc.status, got, tc.want)
+		}
+	}
+	// An interval below the 1-minute floor stays the interval.
+	short := newHarness(t, []*jwttest.Key{jwttest.NewKey(t, "EdDSA")}, WithRefreshInterval(10*time.Second))
+	for _, header := range []string{"no-store", "max-age=0", "max-age=86400"} {
+		short.srv.SetCacheControl(header)
+		if got := short.timer.tick(t); got != 10*time.Second {
+			t.Errorf("interval 10s, Cache-Control %q: next refresh in %v, want 10s", header, got)
 		}
 	}
 }
@@ -787,7 +1061,8 @@ func TestNewJWKSConfiguration(t *testing.T) {
 		{"credentials in the URL", "https://user:pass@idp.example/jwks", nil, false},
 		{"not a URL", "https://idp.example/%zz", nil, false},
 		{"zero interval", "https://idp.example/jwks", []JWKSOption{WithRefreshInterval(0)}, false},
-		{"zero cooldown", "https://idp.example/jwks", []JWKSOption{WithRefreshCooldown(0)}, false},
+		{"zero cooldown", "https://idp.example/jwks", []JWKSOption{WithRefreshCooldown(0)}, true},
+		{"negative cooldown", "https://idp.example/jwks", []JWKSOption{WithRefreshCooldown(-time.Second)}, false},
 		{"negative lookup timeout", "https://idp.example/jwks", []JWKSOption{WithLookupTimeout(-1)}, false},
 		{"zero lookup timeout", "https://idp.example/jwks", []JWKSOption{WithLookupTimeout(0)}, true},
 		{"zero fetch timeout", "https://idp.example/jwks", []JWKSOption{WithFetchTimeout(0)}, false},
@@ -824,56 +1099,99 @@ func TestNewJWKSConfiguration(t *testing.T) {
 	}
 }
 
+// redirectServer answers every request with a 302 to target(), evaluated
+// per request so that chains can be built in any order.
+func redirectServer(t *testing.T, tls bool, target func() string) *httptest.Server {
+	t.Helper()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target(), http.StatusFound)
+	})
+	var srv *httptest.Server
+	if tls {
+		srv = httptest.NewTLSServer(h)
+	} else {
+		srv = httptest.NewServer(h)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 func TestJWKSRedirects(t *testing.T) {
 	t.Parallel()
 	keys := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
+	body := jwksBody(t, jwkMap(t, jwttest.NewKey(t, "ES256").WithID("a")))
+	mux := http.NewServeMux()
+	mux.Handle("/old", http.RedirectHandler("/jwks.json", http.StatusMovedPermanently))
+	mux.HandleFunc("/jwks.json", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	sameOrigin := httptest.NewServer(mux)
+	t.Cleanup(sameOrigin.Close)
+	// https -> https (another origin) -> plain http, and
+	// plain http -> https -> plain http: the downgrade is refused at any hop.
+	tlsToPlain := redirectServer(t, true, keys.URL)
+	tlsToTLS := redirectServer(t, true, func() string { return tlsToPlain.URL })
+	plainToTLS := redirectServer(t, false, func() string { return tlsToPlain.URL })
+	tlsClient := tlsToPlain.Client() // trusts every httptest TLS server
+	cross := WithCrossOriginRedirects()
 	tests := []struct {
 		name   string
-		target string
-		ok     bool
+		start  string
+		opts   []JWKSOption
+		refuse string // "" for a successful fetch
 	}{
-		{"to loopback http", keys.URL(), true},
-		{"to non-loopback http", "http://idp.example/jwks", false},
+		{"same origin", sameOrigin.URL + "/old", nil, ""},
+		{"to another loopback port", redirectServer(t, false, keys.URL).URL, nil, "to another origin"},
+		{"to another loopback port, allowed", redirectServer(t, false, keys.URL).URL, []JWKSOption{cross}, ""},
+		{"to non-loopback http", redirectServer(t, false, func() string { return "http://idp.example/jwks" }).URL, []JWKSOption{cross}, "https is required"},
+		{"https to http", tlsToPlain.URL, []JWKSOption{cross, WithHTTPClient(tlsClient)}, "from https to http"},
+		{"https to https to http", tlsToTLS.URL, []JWKSOption{cross, WithHTTPClient(tlsClient)}, "from https to http"},
+		{"http to https to http", plainToTLS.URL, []JWKSOption{cross, WithHTTPClient(tlsClient)}, "from https to http"},
+		{"https to https, another origin", tlsToTLS.URL, []JWKSOption{WithHTTPClient(tlsClient)}, "to another origin"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			redirect := httptest.NewServer(http.RedirectHandler(tc.target, http.StatusFound))
-			defer redirect.Close()
 			// The caller's client would follow anything; the source must not.
-			src, err := NewJWKS(context.Background(), redirect.URL, WithHTTPClient(&http.Client{}))
+			opts := append([]JWKSOption{WithHTTPClient(&http.Client{})}, tc.opts...)
+			src, err := NewJWKS(context.Background(), tc.start, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer src.Close()
 			err = src.Err()
-			if (err == nil) != tc.ok {
-				t.Errorf("Err = %v, want ok %v", err, tc.ok)
+			if tc.refuse == "" {
+				if err != nil {
+					t.Errorf("Err = %v, want a successful fetch", err)
+				}
+				return
 			}
-			if !tc.ok && !strings.Contains(fmt.Sprint(err), "redirect refused") {
-				t.Errorf("Err = %v, want a refused redirect", err)
+			if msg := fmt.Sprint(err); !strings.Contains(msg, "redirect refused") || !strings.Contains(msg, tc.refuse) {
+				t.Errorf("Err = %v, want a redirect refused with %q", err, tc.refuse)
 			}
 		})
 	}
+	if n := keys.Fetches(); n != 1 {
+		t.Errorf("the plain-http key server was fetched %d times, want 1 (the allowed redirect)", n)
+	}
 }
 
-// TestJWKSNoDowngradeRedirect: an https key server cannot redirect the fetch
-// to plain http, not even on loopback.
-func TestJWKSNoDowngradeRedirect(t *testing.T) {
+// TestJWKSRedirectPolicyKeepsCallersClient: the caller's client and its
+// own redirect policy are left alone, and its policy still has a say.
+func TestJWKSRedirectPolicyKeepsCallersClient(t *testing.T) {
 	t.Parallel()
-	plain := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
-	redirect := httptest.NewTLSServer(http.RedirectHandler(plain.URL(), http.StatusFound))
-	defer redirect.Close()
-	src, err := NewJWKS(context.Background(), redirect.URL, WithHTTPClient(redirect.Client()))
+	keys := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
+	redirect := redirectServer(t, false, keys.URL)
+	var asked int
+	mine := func(*http.Request, []*http.Request) error { asked++; return errors.New("my policy says no") }
+	client := &http.Client{CheckRedirect: mine}
+	src, err := NewJWKS(context.Background(), redirect.URL, WithHTTPClient(client), WithCrossOriginRedirects())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	if err := src.Err(); !strings.Contains(fmt.Sprint(err), "from https to http") {
-		t.Errorf("Err = %v, want the downgrade refused", err)
+	if err := src.Err(); !strings.Contains(fmt.Sprint(err), "my policy says no") || asked != 1 {
+		t.Errorf("Err = %v, asked %d times; want the caller's policy asked once", err, asked)
 	}
-	if plain.Fetches() != 0 {
-		t.Errorf("the plain-http server was fetched %d times", plain.Fetches())
+	if fmt.Sprintf("%p", client.CheckRedirect) != fmt.Sprintf("%p", mine) || client.Transport != nil {
+		t.Error("the caller's client was changed")
 	}
 }
 
@@ -932,13 +1250,125 @@ func TestJWKSClose(t *testing.T) {
 			t.Error("a fetch started after Close")
 		}
 	}
+	// Closed connections take a moment to wind down their goroutines; Close
+	// itself must have closed them (nobody else does here).
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // idle HTTP connections wind down
-		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		time.Sleep(10 * time.Millisecond)
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Errorf("%d goroutines before, %d after Close", before, after)
+	}
+}
+
+// connTracker records the state of every connection a server sees.
+type connTracker struct {
+	mu    sync.Mutex
+	order []net.Conn
+	state map[net.Conn]http.ConnState
+}
+
+func (c *connTracker) hook(conn net.Conn, st http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == nil {
+		c.state = map[net.Conn]http.ConnState{}
+	}
+	if _, seen := c.state[conn]; !seen {
+		c.order = append(c.order, conn)
+	}
+	c.state[conn] = st
+}
+
+// states returns the states of the connections, in the order they opened.
+func (c *connTracker) states() []http.ConnState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []http.ConnState
+	for _, conn := range c.order {
+		out = append(out, c.state[conn])
+	}
+	return out
+}
+
+// waitStates polls until the connection states are want, or 5 seconds.
+func (c *connTracker) waitStates(want []http.ConnState) []http.ConnState {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := c.states()
+		if slices.Equal(got, want) || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestJWKSCloseClosesConnections: Close closes the keep-alive connections the
+// source opened, with the default client and with the caller's own client and
+// *http.Transport, plain or TLS, and leaves the caller's own connections open.
+func TestJWKSCloseClosesConnections(t *testing.T) {
+	t.Parallel()
+	body := jwksBody(t, jwkMap(t, jwttest.NewKey(t, "ES256").WithID("a")))
+	tests := []struct {
+		name   string
+		tls    bool
+		client func(srv *httptest.Server) *http.Client // nil: no WithHTTPClient
+		// callersConn: the caller opens a keep-alive connection of its own
+		// first, which must survive. Not with http.DefaultTransport, whose
+		// idle connections any httptest.Server.Close closes.
+		callersConn bool
+	}{
+		{"default client", false, nil, false},
+		{"own client and transport", false, func(*httptest.Server) *http.Client {
+			return &http.Client{Transport: &http.Transport{}}
+		}, true},
+		{"own client, nil transport", false, func(*httptest.Server) *http.Client { return &http.Client{} }, false},
+		{"TLS", true, func(srv *httptest.Server) *http.Client { return srv.Client() }, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tracker := &connTracker{}
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) }))
+			srv.Config.ConnState = tracker.hook
+			if tc.tls {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
+			defer srv.Close()
+			var opts []JWKSOption
+			want := []http.ConnState{http.StateClosed}
+			var client *http.Client
+			if tc.client != nil {
+				client = tc.client(srv)
+				opts = append(opts, WithHTTPClient(client))
+			}
+			if tc.callersConn {
+				// The caller's own keep-alive connection, opened first.
+				resp, err := client.Get(srv.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				defer client.CloseIdleConnections()
+				want = []http.ConnState{http.StateIdle, http.StateClosed}
+			}
+			src, err := NewJWKS(context.Background(), srv.URL, opts...)
+			if err != nil || src.Err() != nil {
+				t.Fatal(err, src.Err())
+			}
+			before := slices.Clone(want)
+			before[len(before)-1] = http.StateIdle
+			if diff := cmp.Diff(before, tracker.waitStates(before)); diff != "" {
+				t.Fatalf("connections before Close (-want +got):\n%s", diff)
+			}
+			src.Close()
+			if diff := cmp.Diff(want, tracker.waitStates(want)); diff != "" {
+				t.Errorf("connections after Close (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -987,8 +1417,10 @@ func FuzzParseJWKS(f *testing.F) {
 	f.Add([]byte(`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","alg":"RS256"}]}`))
 	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))
 	f.Add([]byte(`{"keys":[{"kty":"RSA","KTY":"EC"}],"keys":1}`))
+	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"Ed25519","kid":"a","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},{"kty":"OKP","crv":"Ed25519","kid":"a","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`))
+	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed448","alg":"Ed448","x":"AAAA"}]}`))
 	f.Add(jwksBody(f, weakRSAJWK(f)))
-	for _, alg := range []string{"RS256", "PS512", "ES256", "ES384", "ES512", "EdDSA"} {
+	for _, alg := range []string{"RS256", "PS512", "ES256", "ES384", "ES512", "EdDSA", jwttest.Ed25519} {
 		k := jwttest.NewKey(f, alg)
 		noAlg := jwkMap(f, k)
 		delete(noAlg, "alg")
@@ -1060,5 +1492,67 @@ func BenchmarkJWKSKey(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// errTransport fails every request with its error text.
+type errTransport string
+
+func (e errTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New(string(e))
+}
+
+// TestJWKSErrorsEscapeControlCharacters: text from the network or the
+// configuration (a kid, a member value, a transport's error, a discovery
+// issuer) reaches error strings escaped, so that logging one cannot forge a
+// log line.
+func TestJWKSErrorsEscapeControlCharacters(t *testing.T) {
+	t.Parallel()
+	const forged = "\nlevel=INFO msg=forged\r\u2028"
+	var msgs []string
+	ed := jwttest.NewKey(t, "EdDSA")
+	badKID := jwkMap(t, ed.WithID("kid"+forged))
+	badKID["use"] = "enc" + forged
+	badCrv := jwkMap(t, ed.WithID("crv"))
+	badCrv["crv"] = "X" + forged
+	delete(badCrv, "alg")
+	badAlg := jwkMap(t, ed.WithID("alg"))
+	badAlg["alg"] = "EdDSA" + forged
+	_, err := parseJWKS(jwksBody(t, badKID, badCrv, badAlg), defaultJWKSAlgorithms, nil, func(e error) { msgs = append(msgs, e.Error()) })
+	msgs = append(msgs, fmt.Sprint(err))
+	_, err = parseJWKS([]byte(`{"keys":[],"k`+"\\n"+`":1,"k`+"\\n"+`":2}`), defaultJWKSAlgorithms, nil, func(error) {})
+	msgs = append(msgs, fmt.Sprint(err))
+
+	offline, err := NewJWKS(context.Background(), "https://idp.example/jwks",
+		WithHTTPClient(&http.Client{Transport: errTransport("dial tcp: no such host" + forged)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer offline.Close()
+	msgs = append(msgs, fmt.Sprint(offline.Err()))
+	if _, err := offline.Key(context.Background(), "kid"+forged, "ES256"); err != nil {
+		msgs = append(msgs, err.Error())
+	}
+
+	srv := jwttest.NewJWKSServer(t, ed)
+	srv.SetDiscoveryDocument(map[string]any{"issuer": srv.Issuer() + forged, "jwks_uri": srv.URL()})
+	_, err = NewOIDC(context.Background(), srv.Issuer())
+	msgs = append(msgs, fmt.Sprint(err))
+	srv.SetDiscoveryDocument(map[string]any{"issuer": srv.Issuer(), "jwks_uri": "ftp://idp.example/" + forged})
+	_, err = NewOIDC(context.Background(), srv.Issuer())
+	msgs = append(msgs, fmt.Sprint(err))
+	_, err = NewJWKS(context.Background(), "https://idp.example/\u2028jwks#x")
+	msgs = append(msgs, fmt.Sprint(err))
+	_, err = NewJWKS(context.Background(), "https://idp.example", WithAlgorithms("RS256"+forged))
+	msgs = append(msgs, fmt.Sprint(err))
+
+	if len(msgs) != 11 {
+		t.Errorf("%d messages, want 11: %q", len(msgs), msgs)
+	}
+	for _, msg := range msgs {
+		t.Log(msg)
+		if strings.ContainsAny(msg, "\n\r\u2028") || msg == "<nil>" {
+			t.Errorf("error %q holds a raw line break (or is missing)", msg)
+		}
 	}
 }

@@ -56,7 +56,7 @@ func NewOIDC(ctx context.Context, issuer string, opts ...JWKSOption) (*OIDC, err
 		return nil, err
 	}
 	if u, _ := url.Parse(issuer); u.RawQuery != "" || u.ForceQuery {
-		return nil, fmt.Errorf("jwtauth: issuer %q has a query", issuer)
+		return nil, fmt.Errorf("jwtauth: issuer %s has a query", quote(redactURL(issuer)))
 	}
 	o := &OIDC{issuer: issuer}
 	o.jwks = newJWKS(cfg, o.resolve)
@@ -84,7 +84,7 @@ func (o *OIDC) resolve(ctx context.Context) (string, error) {
 	}
 	m, err := decodeObject(body)
 	if err != nil {
-		return "", fmt.Errorf("jwtauth: discovery document %s: %w", redactURL(docURL), err)
+		return "", fmt.Errorf("jwtauth: discovery document %s: %w", redactURL(docURL), escapedError{err})
 	}
 	// A missing or non-string member reads as "", which never matches.
 	var issuer, jwksURI string
@@ -94,7 +94,7 @@ func (o *OIDC) resolve(ctx context.Context) (string, error) {
 		if len(issuer) > 200 { // the server's text: keep errors short
 			issuer = strings.ToValidUTF8(issuer[:200], "") + "…"
 		}
-		return "", fmt.Errorf("%w: the discovery document's issuer %q differs from the configured %q", errDiscoveryConfig, issuer, o.issuer)
+		return "", fmt.Errorf("%w: the discovery document's issuer %s differs from the configured %s", errDiscoveryConfig, quote(issuer), quote(o.issuer))
 	}
 	u, err = checkFetchURL(jwksURI, o.jwks.cfg.insecureHTTP)
 	if err != nil {

@@ -3,6 +3,7 @@ package jwtauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -129,4 +130,23 @@ func TestOIDCOutage(t *testing.T) {
 	srv.SetStatus(0)
 	clock.Advance(defaultRefreshCooldown)
 	mustKey(t, o, "a", "ES256")
+}
+
+// TestOIDCDiscoveryRedirects: discovery follows the same redirect rules as
+// the key set: no other origin without WithCrossOriginRedirects.
+func TestOIDCDiscoveryRedirects(t *testing.T) {
+	t.Parallel()
+	srv := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("a"))
+	redirect := redirectServer(t, false, func() string { return srv.Issuer() + jwttest.DiscoveryPath })
+	o, err := NewOIDC(context.Background(), redirect.URL)
+	if err != nil {
+		t.Fatalf("NewOIDC: %v", err)
+	}
+	defer o.Close()
+	if err := o.Err(); !strings.Contains(fmt.Sprint(err), "redirect refused: to another origin") {
+		t.Errorf("Err = %v, want the cross-origin redirect refused", err)
+	}
+	if n := srv.DiscoveryFetches(); n != 0 {
+		t.Errorf("the other origin was fetched %d times", n)
+	}
 }

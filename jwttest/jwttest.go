@@ -15,6 +15,14 @@
 //	clock := jwttest.NewClock(time.Time{})
 //	token := jwttest.Mint(t, key, jwt.MapClaims{"scope": "read"}, jwttest.WithNow(clock.Now))
 //	// ... point the code under test at srv.URL() and clock.Now, send token.
+//
+// Key rotation needs no clock and no sleeps: a jwtauth JWKS or OIDC source
+// fetches the set again when a token names a kid it has not seen, so after
+// [JWKSServer.Rotate] (or [JWKSServer.AddKeys]) the first token signed with
+// the new key is accepted. Such fetches happen at most once per cooldown (1
+// minute by default); a test that rotates more than once creates its source
+// with jwtauth.WithRefreshCooldown(0), which lifts that limit. A removed key
+// stops verifying at the source's next fetch.
 package jwttest
 
 import (
@@ -50,9 +58,11 @@ const (
 	DefaultTTL = time.Hour
 )
 
-// Algorithms returns every algorithm [NewKey] can make a key for, HMAC first:
-// HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256,
-// ES384, ES512 and EdDSA. The slice is a fresh copy.
+// Algorithms returns every algorithm golang-jwt knows that [NewKey] can make
+// a key for, HMAC first: HS256, HS384, HS512, RS256, RS384, RS512, PS256,
+// PS384, PS512, ES256, ES384, ES512 and EdDSA. The slice is a fresh copy.
+// NewKey also accepts [Ed25519], which is left out here because golang-jwt's
+// parser does not know that name.
 func Algorithms() []string {
 	return []string{
 		"HS256", "HS384", "HS512",
@@ -61,6 +71,19 @@ func Algorithms() []string {
 		"ES256", "ES384", "ES512",
 		"EdDSA",
 	}
+}
+
+// Ed25519 is RFC 9864's fully-specified name for EdDSA with an Ed25519 key.
+// [NewKey] accepts it: the key signs exactly as an EdDSA key does, but its
+// tokens' "alg" header and its JWK's "alg" member say "Ed25519".
+const Ed25519 = "Ed25519"
+
+// signingMethod returns golang-jwt's method for alg, also for [Ed25519].
+func signingMethod(alg string) jwt.SigningMethod {
+	if alg == Ed25519 {
+		return jwt.SigningMethodEdDSA
+	}
+	return jwt.GetSigningMethod(alg)
 }
 
 // Key is an ephemeral signing key: a private key (or HMAC secret) bound to
@@ -74,16 +97,17 @@ type Key struct {
 	public  any // []byte, *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
 }
 
-// NewKey generates a fresh key for alg, one of [Algorithms]: a random HMAC
-// secret as long as the hash output (32 bytes for HS256, 48 for HS384, 64 for
-// HS512), a 2048-bit RSA key for RS* and PS*, an ECDSA key on P-256, P-384 or
-// P-521 for ES256, ES384 or ES512, or an Ed25519 key for EdDSA. Its key ID is
+// NewKey generates a fresh key for alg, one of [Algorithms] or [Ed25519]: a
+// random HMAC secret as long as the hash output (32 bytes for HS256, 48 for
+// HS384, 64 for HS512), a 2048-bit RSA key for RS* and PS*, an ECDSA key on
+// P-256, P-384 or P-521 for ES256, ES384 or ES512, or an Ed25519 key for
+// EdDSA and Ed25519. Its key ID is
 // random, of the form "ES256-0123456789abcdef"; use [Key.WithID] for another.
 // NewKey fails the test if alg is unknown.
 func NewKey(t testing.TB, alg string) *Key {
 	t.Helper()
-	method := jwt.GetSigningMethod(alg)
-	if method == nil || !slices.Contains(Algorithms(), alg) {
+	method := signingMethod(alg)
+	if method == nil || (!slices.Contains(Algorithms(), alg) && alg != Ed25519) {
 		t.Fatalf("jwttest: NewKey: unsupported algorithm %q", alg)
 		return nil
 	}
@@ -105,7 +129,7 @@ func NewKey(t testing.TB, alg string) *Key {
 		if pk, err = ecdsa.GenerateKey(curve, rand.Reader); err == nil {
 			k.private, k.public = pk, &pk.PublicKey
 		}
-	default: // EdDSA
+	default: // EdDSA, Ed25519
 		var pub ed25519.PublicKey
 		var priv ed25519.PrivateKey
 		if pub, priv, err = ed25519.GenerateKey(rand.Reader); err == nil {
@@ -140,7 +164,8 @@ func (k *Key) ID() string { return k.id }
 // Algorithm returns the JOSE algorithm the key signs with, such as "ES256".
 func (k *Key) Algorithm() string { return k.alg }
 
-// Method returns the golang-jwt signing method of the key's algorithm.
+// Method returns the golang-jwt signing method of the key's algorithm
+// (EdDSA's for [Ed25519]).
 func (k *Key) Method() jwt.SigningMethod { return k.method }
 
 // Private returns the signing key: a []byte secret for HMAC, otherwise an
@@ -274,17 +299,17 @@ func WithHeader(name string, value any) MintOption {
 // Mint fails the test if the claims cannot be encoded or signing fails.
 func Mint(t testing.TB, k *Key, claims any, opts ...MintOption) string {
 	t.Helper()
-	return mint(t, k.method, k.private, k.id, claims, opts)
+	return mint(t, k.alg, k.method, k.private, k.id, claims, opts)
 }
 
 // MintUnsigned is [Mint] for an unsecured token: "alg":"none", no "kid" and
 // an empty signature. It exists to test that verifiers reject such tokens.
 func MintUnsigned(t testing.TB, claims any, opts ...MintOption) string {
 	t.Helper()
-	return mint(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", claims, opts)
+	return mint(t, "none", jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", claims, opts)
 }
 
-func mint(t testing.TB, method jwt.SigningMethod, key any, kid string, claims any, opts []MintOption) string {
+func mint(t testing.TB, alg string, method jwt.SigningMethod, key any, kid string, claims any, opts []MintOption) string {
 	t.Helper()
 	cfg := mintConfig{now: time.Now, defaults: true}
 	for _, o := range opts {
@@ -315,6 +340,7 @@ func mint(t testing.TB, method jwt.SigningMethod, key any, kid string, claims an
 		}
 	}
 	tok := jwt.NewWithClaims(method, jwt.MapClaims(m))
+	tok.Header["alg"] = alg // "Ed25519" for an Ed25519 key, not its method's "EdDSA"
 	if kid != "" {
 		tok.Header["kid"] = kid
 	}

@@ -61,6 +61,28 @@ func TestNewKeyMintVerifies(t *testing.T) {
 	}
 }
 
+// TestNewKeyEd25519: RFC 9864's "Ed25519" name: an EdDSA signature whose
+// header and JWK say "Ed25519".
+func TestNewKeyEd25519(t *testing.T) {
+	t.Parallel()
+	k := jwttest.NewKey(t, jwttest.Ed25519)
+	if !strings.HasPrefix(k.ID(), "Ed25519-") || k.Algorithm() != "Ed25519" || k.Method() != jwt.SigningMethodEdDSA {
+		t.Fatalf("key: id %q alg %q method %q", k.ID(), k.Algorithm(), k.Method().Alg())
+	}
+	token := jwttest.Mint(t, k, nil)
+	if diff := cmp.Diff(map[string]any{"alg": "Ed25519", "typ": "JWT", "kid": k.ID()}, decodeHeader(t, token)); diff != "" {
+		t.Errorf("header (-want +got):\n%s", diff)
+	}
+	i := strings.LastIndexByte(token, '.')
+	sig, err := base64.RawURLEncoding.DecodeString(token[i+1:])
+	if err != nil || !ed25519.Verify(k.Public().(ed25519.PublicKey), []byte(token[:i]), sig) {
+		t.Errorf("the signature does not verify (%v)", err)
+	}
+	if diff := cmp.Diff(jwttest.JWK{Kty: "OKP", Use: "sig", Alg: "Ed25519", Kid: k.ID(), Crv: "Ed25519", X: k.JWK().X}, k.JWK()); diff != "" {
+		t.Errorf("JWK (-want +got):\n%s", diff)
+	}
+}
+
 func TestNewKeySizes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

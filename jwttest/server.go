@@ -131,6 +131,10 @@ func (s *JWKSServer) RemoveKeys(kids ...string) {
 // as the first key and keeps only the key that was first before it, so that
 // tokens signed with the previous key stay verifiable for one more
 // rotation. After two calls to Rotate the original keys are gone.
+//
+// A jwtauth source accepts a token signed with next on its first request,
+// by fetching the set again; see the package documentation for tests that
+// rotate more than once.
 func (s *JWKSServer) Rotate(next *Key) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
