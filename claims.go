@@ -3,6 +3,7 @@ package jwtauth
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
+	"github.com/seedb5d7e80f/jwtauth/internal/safetext"
 )
 
 // decodeRegistered decodes claims JSON that passed checkClaimsJSON into
@@ -149,8 +151,8 @@ func claimsTypeOf[C any, P interface {
 	cfg := decodeConfig{maxDepth: jsonscan.DefaultMaxDepth, ignoreUnknown: true, skipValidate: true}
 	ct.decode = func(payload []byte) (jwt.Claims, error) {
 		c := new(C)
-		if decodeData(payload, tr, &cfg, reflect.ValueOf(c).Elem()) != nil {
-			return nil, errClaimsDecode
+		if err := decodeData(payload, tr, &cfg, reflect.ValueOf(c).Elem()); err != nil {
+			return nil, claimsDecodeError(err)
 		}
 		return P(c), nil
 	}
@@ -225,4 +227,47 @@ func stringList(raw []byte) (list []string, ok bool) {
 		}
 	}
 	return list, true
+}
+
+// claimsError names, for the error observer, where custom claims failed to
+// decode: each problem's claim path and pydantic error type, such as
+// "claims.profile.role: string_type". It holds no claim values. It is
+// deliberately not a [*ValidationError], so that no error handler mistakes
+// a refused token for a 422 body error; the client gets the one 401.
+type claimsError struct{ errs []FieldError }
+
+func (e *claimsError) Error() string {
+	var b strings.Builder
+	for i, fe := range e.errs {
+		if i == 3 {
+			fmt.Fprintf(&b, "; and %d more", len(e.errs)-3)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString("claims")
+		for _, l := range fe.Loc[min(1, len(fe.Loc)):] { // Loc[0] is "body"
+			switch l := l.(type) {
+			case int:
+				fmt.Fprintf(&b, "[%d]", l)
+			default:
+				b.WriteByte('.')
+				b.WriteString(safetext.Escape(fmt.Sprint(l)))
+			}
+		}
+		b.WriteString(": ")
+		b.WriteString(safetext.Escape(fe.Type))
+	}
+	return b.String()
+}
+
+// claimsDecodeError wraps a decode failure of custom claims as a refused
+// token whose error names the claim paths.
+func claimsDecodeError(err error) error {
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+		return errClaimsDecode
+	}
+	return fmt.Errorf("%w: %w", errClaimsDecode, &claimsError{errs: ve.Errors})
 }
