@@ -604,7 +604,7 @@ func DecodeReader[T any](rd io.Reader, opts ...DecodeOption) (T, error) {
 	if tr.err != nil {
 		return out, tr.err
 	}
-	buf, err := readLimited(rd, -1, cfg.maxBytes)
+	buf, err := readLimited(rd, cfg.maxBytes)
 	if err != nil {
 		return out, err
 	}
@@ -648,7 +648,7 @@ func decodeRequest(r *http.Request, tr *typeRules, cfg *decodeConfig, v reflect.
 	if body == nil {
 		body = http.NoBody
 	}
-	buf, err := readLimited(body, r.ContentLength, cfg.maxBytes)
+	buf, err := readLimited(body, cfg.maxBytes)
 	if err != nil {
 		return err
 	}
@@ -697,13 +697,13 @@ func putBuffer(b *[]byte) {
 }
 
 // readLimited reads rd to its end into a pooled buffer, refusing more than
-// limit bytes. length is the declared length, or -1.
-func readLimited(rd io.Reader, length, limit int64) (*[]byte, error) {
+// limit bytes. It takes no declared length: memory follows the bytes that
+// arrive, never a client's number (Content-Length), so a body that declares
+// 64 MiB and sends 2 bytes holds one pooled 4 KiB buffer. The buffer doubles
+// as bytes arrive, up to limit+1.
+func readLimited(rd io.Reader, limit int64) (*[]byte, error) {
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
-	if length > 0 && int64(cap(buf)) < length+1 {
-		buf = make([]byte, 0, length+1)
-	}
 	// Never read, nor grow the buffer, past one byte over the limit.
 	rd = io.LimitReader(rd, limit+1)
 	for {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -719,7 +720,7 @@ func TestReadLimitedNeverGrowsPastTheLimit(t *testing.T) {
 	t.Parallel()
 	const limit = 1000
 	src := &countingReader{r: strings.NewReader(strings.Repeat("x", 100_000))}
-	buf, err := readLimited(src, -1, limit)
+	buf, err := readLimited(src, limit)
 	if !errors.Is(err, ErrBodyTooLarge) || buf != nil {
 		t.Fatalf("readLimited = %v, %v; want ErrBodyTooLarge", buf, err)
 	}
@@ -906,4 +907,71 @@ func fieldErrors(t *testing.T, err error) []FieldError {
 		t.Fatalf("not a validation error: %v", err)
 	}
 	return nil
+}
+
+// trickle sends data and then, on the next Read, calls block (if any)
+// before reporting the end of the body.
+type trickle struct {
+	data  []byte
+	block func()
+}
+
+func (t *trickle) Read(p []byte) (int, error) {
+	if len(t.data) > 0 {
+		n := copy(p, t.data)
+		t.data = t.data[n:]
+		return n, nil
+	}
+	if t.block != nil {
+		t.block()
+		t.block = nil
+	}
+	return 0, io.EOF
+}
+
+func totalAlloc() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.TotalAlloc
+}
+
+// TestDeclaredLengthAllocatesNothing: memory follows the bytes a client
+// sends, not the Content-Length it declares. Not parallel: it measures the
+// process's allocations.
+func TestDeclaredLengthAllocatesNothing(t *testing.T) {
+	const declared = 64 << 20
+	const budget = 64 << 10
+	newRequest := func(rd io.Reader) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/", rd)
+		r.ContentLength = declared
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}
+	t.Run("2-byte body", func(t *testing.T) {
+		const calls = 4
+		before := totalAlloc()
+		for range calls {
+			_, err := Decode[map[string]int](newRequest(&trickle{data: []byte("{}")}), WithMaxBodyBytes(128<<20))
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+		}
+		if got := (totalAlloc() - before) / calls; got > budget {
+			t.Errorf("a 2-byte body declaring %d bytes allocated %d bytes per call, want at most %d", declared, got, budget)
+		}
+	})
+	t.Run("blocked after 2 bytes", func(t *testing.T) {
+		// The reader measures while it blocks, before the body ends: an
+		// idle connection that declared 64 MiB must hold no megabytes.
+		var before, during uint64
+		rd := &trickle{data: []byte("{}"), block: func() { during = totalAlloc() }}
+		r := newRequest(rd)
+		before = totalAlloc()
+		if _, err := Decode[map[string]int](r, WithMaxBodyBytes(128<<20)); err != nil {
+			t.Fatalf("Decode: %v", err)
+		}
+		if got := during - before; got > budget {
+			t.Errorf("%d bytes allocated before the blocked body ended, want at most %d", got, budget)
+		}
+	})
 }
