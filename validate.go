@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"bytes"
 	"context"
 	"encoding"
 	"encoding/base64"
@@ -554,9 +555,10 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 // the name part of the field's json tag, else the Go field name; "-" skips a
 // field; fields of embedded structs are promoted. Unknown keys are
 // "extra_forbidden" unless [WithIgnoreUnknownFields]. Supported: strings,
-// bool, ints and uints (a JSON number without a fractional part; 25.0 and
-// 1e2 are integers; out of range is less_than_equal/greater_than_equal with
-// the type's bound), floats (finite), pointers (null gives nil), slices,
+// bool, ints and uints (a JSON number that denotes an integer exactly,
+// decided on its decimal text, never rounded: 25.0 and 1e2 are integers,
+// 1e-400 and 1.00000000000000000001 are int_from_float; out of range is
+// less_than_equal/greater_than_equal with the type's bound), floats (finite), pointers (null gives nil), slices,
 // []byte (base64, as encoding/json), maps with string keys, structs, any and
 // json.RawMessage (kept as is) and types whose pointer implements
 // json.Unmarshaler (given the raw value, null included) or
@@ -1200,15 +1202,11 @@ func (d *decoder) integer(lit []byte, t *typeRules, ru *rules, v reflect.Value) 
 		mag = mag*10 + uint64(c-'0')
 	}
 	if !plain {
-		f, err := strconv.ParseFloat(string(lit), 64)
-		switch {
-		case err == nil && f != math.Trunc(f):
+		var integral bool
+		mag, overflow, integral = decimalInteger(digits)
+		if !integral {
 			d.add("int_from_float", "Input should be a valid integer, got a number with a fractional part", nil)
 			return
-		case err != nil || math.Abs(f) >= 1<<64:
-			overflow = true
-		default:
-			mag = uint64(math.Abs(f))
 		}
 	}
 	if t.Kind == kUint {
@@ -1249,6 +1247,80 @@ func (d *decoder) integer(lit []byte, t *typeRules, ru *rules, v reflect.Value) 
 	if ru != nil {
 		d.checkNumber(float64(n), ru)
 	}
+}
+
+// decimalInteger reads the unsigned JSON number lit (digits, an optional
+// fraction and an optional exponent; it passed the scanner) exactly, on its
+// decimal text, never through float64: integral reports whether it denotes
+// an integer (1.0, 1e2 and 1500e-2 do; 1e-400 and 1.00000000000000000001 do
+// not), and then mag is its value or overflow says it is 2^64 or more.
+func decimalInteger(lit []byte) (mag uint64, overflow, integral bool) {
+	// The significant digits are lit's digits without the dot; the value is
+	// digits * 10^exp10.
+	end := len(lit)
+	var exp10 int64
+	if e := slices.IndexFunc(lit, func(r byte) bool { return r == 'e' || r == 'E' }); e >= 0 {
+		end = e
+		x, neg := lit[e+1:], false
+		if x[0] == '+' || x[0] == '-' {
+			neg, x = x[0] == '-', x[1:]
+		}
+		for _, c := range x {
+			// Saturate: the body is at most 1 GiB, so 1<<40 is out of reach
+			// of any digit count and still far from overflowing an int64.
+			if exp10 < 1<<40 {
+				exp10 = exp10*10 + int64(c-'0')
+			}
+		}
+		if neg {
+			exp10 = -exp10
+		}
+	}
+	mant := lit[:end]
+	intPart, frac, _ := bytes.Cut(mant, []byte{'.'})
+	exp10 -= int64(len(frac))
+	// Significant digits: intPart then frac, without leading zeros and with
+	// trailing zeros moved into the exponent.
+	first, last := -1, -1 // over the concatenation intPart+frac
+	n := len(intPart) + len(frac)
+	at := func(k int) byte {
+		if k < len(intPart) {
+			return intPart[k]
+		}
+		return frac[k-len(intPart)]
+	}
+	for k := range n {
+		if at(k) != '0' {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	if first < 0 {
+		return 0, false, true // zero, whatever the exponent
+	}
+	exp10 += int64(n - 1 - last)
+	if exp10 < 0 {
+		return 0, false, false
+	}
+	if int64(last-first+1)+exp10 > 20 { // at least 10^20 > 2^64
+		return 0, true, true
+	}
+	for k := first; k <= last; k++ {
+		c := uint64(at(k) - '0')
+		if mag > (math.MaxUint64-c)/10 {
+			return 0, true, true
+		}
+		mag = mag*10 + c
+	}
+	for range exp10 {
+		if mag > math.MaxUint64/10 {
+			return 0, true, true
+		}
+		mag *= 10
+	}
+	return mag, false, true
 }
 
 func (d *decoder) checkNumber(x float64, ru *rules) {
