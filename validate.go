@@ -164,7 +164,8 @@ func (e *ValidationError) Error() string {
 
 // TagError reports a type [Decode] cannot decode into: a malformed validate
 // or json tag, a rule that does not fit the field's type, or an unsupported
-// field type. It is a programming error, found once per type and cached;
+// field type (such as a channel, or a pointer cycle like type P *P, which no
+// JSON value ends). It is a programming error, found once per type and cached;
 // [Handle] returns it at construction, [Decode] on every call, and the
 // response is 500.
 type TagError struct {
@@ -343,7 +344,14 @@ func (b *builder) build(t reflect.Type) *typeRules {
 	case reflect.Float32, reflect.Float64:
 		r.Kind, r.Bits = kFloat, t.Bits()
 	case reflect.Pointer:
-		r.Kind, r.Elem = kPointer, b.build(t.Elem())
+		r.Kind = kPointer
+		if pointerCycle(t) {
+			// type P *P (or *A -> *B -> *A): decoding a non-null value
+			// would allocate pointers forever.
+			b.fail(t, "", "pointer cycle: no JSON value ends a chain of pointers to itself")
+			return r
+		}
+		r.Elem = b.build(t.Elem())
 	case reflect.Interface:
 		if t.NumMethod() != 0 {
 			b.fail(t, "", "only the empty interface is supported")
@@ -377,6 +385,19 @@ func (b *builder) build(t reflect.Type) *typeRules {
 		b.fail(t, "", "unsupported kind %v", t.Kind())
 	}
 	return r
+}
+
+// pointerCycle reports whether following t's pointers (t is a pointer type)
+// comes back to a type already passed, with nothing but pointers between.
+func pointerCycle(t reflect.Type) bool {
+	var passed []reflect.Type
+	for ; t.Kind() == reflect.Pointer; t = t.Elem() {
+		if slices.Contains(passed, t) {
+			return true
+		}
+		passed = append(passed, t)
+	}
+	return false
 }
 
 // fields appends the fields of struct type t (reached through index) to r.
@@ -436,6 +457,9 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 	}
 	base := ft
 	for base.Kind == kPointer {
+		if base.Elem == nil {
+			return ru // a pointer cycle, already a TagError
+		}
 		base = base.Elem
 	}
 	numeric := base.Kind == kInt || base.Kind == kUint || base.Kind == kFloat

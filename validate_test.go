@@ -1064,3 +1064,59 @@ func TestDeclaredLengthAllocatesNothing(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Pointer types that point, through pointers only, back to themselves: no
+// JSON value ends them.
+type (
+	selfPtr  *selfPtr
+	cycleA   *cycleB
+	cycleB   *cycleA
+	intoLoop *selfPtr // not in the cycle itself, but reaches one
+	holdsPtr struct {
+		P selfPtr `json:"p" validate:"required"`
+	}
+	// selfSlice is fine: a slice of itself ends on finite input.
+	selfSlice []selfSlice
+)
+
+// TestPointerCycleIsTagError: a pointer cycle is a TagError from Decode and
+// Handle, never a stack overflow (or an endless loop over its rules).
+func TestPointerCycleIsTagError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		decode func() error
+	}{
+		{"type P *P", func() error { _, err := DecodeBytes[selfPtr]([]byte(`1`)); return err }},
+		{"two-type cycle", func() error { _, err := DecodeBytes[cycleA]([]byte(`1`)); return err }},
+		{"pointer into a cycle", func() error { _, err := DecodeBytes[intoLoop]([]byte(`1`)); return err }},
+		{"field with rules", func() error { _, err := DecodeBytes[holdsPtr]([]byte(`{"p":1}`)); return err }},
+		{"Decode", func() error {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`1`))
+			r.Header.Set("Content-Type", "application/json")
+			_, err := Decode[cycleB](r)
+			return err
+		}},
+		{"Handle", func() error {
+			_, err := Handle(func(context.Context, holdsPtr) (NoBody, error) { return NoBody{}, nil })
+			return err
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.decode()
+			var te *TagError
+			if !errors.As(err, &te) {
+				t.Fatalf("error %v, want *TagError", err)
+			}
+			if !strings.Contains(err.Error(), "pointer cycle") {
+				t.Errorf("error %q, want it to name the pointer cycle", err)
+			}
+		})
+	}
+	got, err := DecodeBytes[selfSlice]([]byte(`[[],[[]]]`))
+	if diff := cmp.Diff(selfSlice{{}, {{}}}, got); err != nil || diff != "" {
+		t.Errorf("selfSlice: %v (-want +got):\n%s", err, diff)
+	}
+}
