@@ -22,6 +22,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
+	"github.com/seedb5d7e80f/jwtauth/internal/safetext"
 )
 
 // Body decoding and validation (FastAPI/pydantic-style).
@@ -80,10 +81,11 @@ type RequestError struct {
 	err    error
 }
 
-// Error returns the sentinel's message and, if any, the underlying error.
+// Error returns the sentinel's message and, if any, the underlying error,
+// with control characters escaped.
 func (e *RequestError) Error() string {
 	if e.err != nil {
-		return e.kind.Error() + ": " + e.err.Error()
+		return e.kind.Error() + ": " + safetext.Escape(e.err.Error())
 	}
 	return e.kind.Error()
 }
@@ -117,17 +119,25 @@ type FieldError struct {
 	Ctx  map[string]any `json:"ctx,omitempty"` // the values in Msg, such as {"ge":0}; may be nil
 }
 
-// Error returns the location, dot-separated, and the message.
+// Error returns the location, dot-separated, and the message, with control
+// characters escaped (a location holds the client's key names).
 func (e FieldError) Error() string {
 	var b strings.Builder
 	for i, l := range e.Loc {
 		if i > 0 {
 			b.WriteByte('.')
 		}
-		fmt.Fprint(&b, l)
+		switch l := l.(type) {
+		case string:
+			b.WriteString(safetext.Escape(l))
+		case int:
+			b.WriteString(strconv.Itoa(l))
+		default:
+			b.WriteString(safetext.Escape(fmt.Sprint(l)))
+		}
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Msg)
+	b.WriteString(safetext.Escape(e.Msg))
 	return b.String()
 }
 
@@ -139,7 +149,8 @@ type ValidationError struct {
 	Errors []FieldError // every problem, in pydantic's order
 }
 
-// Error summarises the first three errors; it is bounded in size.
+// Error summarises the first three errors, with control characters escaped;
+// it is bounded in size.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	b.WriteString("jwtauth: ")
@@ -174,12 +185,13 @@ type TagError struct {
 	Msg   string       // what is wrong
 }
 
-// Error names the type, the field and the problem.
+// Error names the type, the field and the problem, with control characters
+// escaped.
 func (e *TagError) Error() string {
 	if e.Field == "" {
-		return fmt.Sprintf("jwtauth: cannot decode into %v: %s", e.Type, e.Msg)
+		return "jwtauth: cannot decode into " + safetext.Escape(fmt.Sprint(e.Type)) + ": " + safetext.Escape(e.Msg)
 	}
-	return fmt.Sprintf("jwtauth: %v.%s: %s", e.Type, e.Field, e.Msg)
+	return "jwtauth: " + safetext.Escape(fmt.Sprint(e.Type)) + "." + safetext.Escape(e.Field) + ": " + safetext.Escape(e.Msg)
 }
 
 // HTTPError is an error a [Handle] handler returns to answer with Status and
@@ -191,9 +203,9 @@ type HTTPError struct {
 	Header http.Header // added to the response; may be nil
 }
 
-// Error returns the status and the detail.
+// Error returns the status and the detail, with control characters escaped.
 func (e *HTTPError) Error() string {
-	return "jwtauth: HTTP " + strconv.Itoa(e.Status) + ": " + e.Detail
+	return "jwtauth: HTTP " + strconv.Itoa(e.Status) + ": " + safetext.Escape(e.Detail)
 }
 
 // ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -652,6 +653,7 @@ func FuzzDecodePerson(f *testing.F) {
 	for _, s := range []string{
 		tutorialBody, `{"name":"Foo","age":"x"}`, `{}`, `null`, `[]`, ``, `{"name":"\u00e9\ud83d\ude00","gender":"","age":0,"checked":true}`,
 		`{"name":"a","gender":"b","age":1e2,"checked":true,"x":1}`, `{"age":-0.0,"name":"<&>","gender":"\u2028","checked":false}`,
+		`{"a\nINFO forged":1}`, "{\"\u2028\x7f\":1}",
 	} {
 		f.Add([]byte(s))
 	}
@@ -662,7 +664,9 @@ func FuzzDecodePerson(f *testing.F) {
 			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
 				t.Fatalf("error %T %v, want *ValidationError with errors", err, err)
 			}
-			_ = err.Error()
+			if msg := err.Error(); hasControl(msg) {
+				t.Fatalf("Error() = %q holds a control character", msg)
+			}
 			return
 		}
 		again, err := json.Marshal(p)
@@ -685,6 +689,9 @@ func FuzzDecodeOrder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o, err := DecodeBytes[order](data)
 		if err != nil {
+			if msg := err.Error(); hasControl(msg) {
+				t.Fatalf("Error() = %q holds a control character", msg)
+			}
 			return
 		}
 		o.Raw, o.Any = nil, nil // kept or re-decoded by encoding/json: not ours to compare
@@ -1118,5 +1125,65 @@ func TestPointerCycleIsTagError(t *testing.T) {
 	got, err := DecodeBytes[selfSlice]([]byte(`[[],[[]]]`))
 	if diff := cmp.Diff(selfSlice{{}, {{}}}, got); err != nil || diff != "" {
 		t.Errorf("selfSlice: %v (-want +got):\n%s", err, diff)
+	}
+}
+
+// hasControl reports whether s holds a byte that could start a forged log
+// line or rewrite a terminal.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' })
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+// TestErrorStringsEscapeControls: Error() of every error the decoder builds
+// escapes control characters, so log.Printf("%v", err) cannot forge a line.
+func TestErrorStringsEscapeControls(t *testing.T) {
+	t.Parallel()
+	forged := "a\nINFO forged\r\x1b[2J\u2028"
+	keyErr := func() error {
+		_, err := DecodeBytes[ints]([]byte(`{"a\nINFO forged\r\u001b[2J\u2028":1}`))
+		return err
+	}
+	tests := []struct {
+		name string
+		err  func() error
+		want string // a part of Error() that must be there, escaped
+	}{
+		{"extra_forbidden key", keyErr, `body.a\nINFO forged\r\u001b[2J\u2028: Extra inputs are not permitted`},
+		{"map key", func() error {
+			_, err := DecodeBytes[map[string]int]([]byte(`{"k\n1":"x"}`))
+			return err
+		}, `body.k\n1: Input should be a valid integer`},
+		{"Validate message", func() error {
+			_, err := DecodeBytes[contact]([]byte(`{"email":"a@b","others":["a@b","c@d","e@f"]}`))
+			var ve *ValidationError
+			errors.As(err, &ve)
+			ve.Errors[0].Msg = forged
+			return ve
+		}, `body.others: a\nINFO forged`},
+		{"FieldError", func() error { return FieldError{Loc: []any{"body", forged, 1}, Msg: forged} }, `body.a\nINFO forged\r\u001b[2J\u2028.1: a\nINFO`},
+		{"RequestError", func() error {
+			r := httptest.NewRequest(http.MethodPost, "/", failingReader{errors.New(forged)})
+			r.Header.Set("Content-Type", "application/json")
+			_, err := Decode[Person](r)
+			return err
+		}, `read: a\nINFO forged`},
+		{"HTTPError", func() error { return &HTTPError{Status: 404, Detail: forged} }, `404: a\nINFO forged`},
+		{"TagError", func() error { return &TagError{Type: reflect.TypeFor[Person](), Field: "Name", Msg: forged} }, `Name: a\nINFO forged`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			msg := tc.err().Error()
+			if hasControl(msg) {
+				t.Errorf("Error() = %q holds a control character", msg)
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("Error() = %q, want it to contain %q", msg, tc.want)
+			}
+		})
 	}
 }
