@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -34,8 +35,11 @@ import (
 //     [DefaultMaxDepth] deep unless [WithMaxDepth] says otherwise.
 //   - Strict types (pydantic's strict mode): no coercion, so "25" is not a
 //     number and "true" is not a boolean; null is accepted only by pointers,
-//     slices and maps (nil, as json.Marshal writes them) unless required,
-//     interfaces, json.RawMessage and json.Unmarshaler types.
+//     slices and maps (nil, as json.Marshal writes them), interfaces,
+//     json.RawMessage and json.Unmarshaler types, and never by a required
+//     field.
+//   - Errors never carry the client's values: not what an unmarshaler
+//     (time.Time, netip.Addr, *big.Int...) says about them either.
 //   - Errors are pydantic v2's types and messages, in pydantic's order
 //     (fields in declaration order, then unknown keys), without "input": a
 //     response never echoes the client's values, only its key names (capped
@@ -293,6 +297,7 @@ var (
 	validatorType     = reflect.TypeFor[interface{ Validate() error }]()
 	rawMessageType    = reflect.TypeFor[json.RawMessage]()
 	numericDateType   = reflect.TypeFor[jwt.NumericDate]()
+	timeType          = reflect.TypeFor[time.Time]()
 )
 
 // rulesFor returns the cached rules of t, building them on first use.
@@ -596,15 +601,28 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 // 1e-400 and 1.00000000000000000001 are int_from_float; out of range is
 // less_than_equal/greater_than_equal with the type's bound), floats (finite), pointers (null gives nil), slices,
 // []byte (base64, as encoding/json), maps with string keys, structs, any and
-// json.RawMessage (kept as is) and types whose pointer implements
-// json.Unmarshaler (given the raw value, null included) or
-// encoding.TextUnmarshaler (given a string). Types are strict: no coercion
-// from strings; null gives nil for pointers, slices, maps and any (but not
-// for a required field) and is a type error for every other type.
+// json.RawMessage (kept as is; null is kept as the text null, so that null
+// and absent differ), time.Time (an RFC 3339 string), and types whose
+// pointer implements json.Unmarshaler (given the raw value, null included)
+// or encoding.TextUnmarshaler (given a string). Types are strict: no
+// coercion from strings; null gives nil for pointers, slices, maps and any,
+// the zero value for json.Unmarshaler types (time.Time included) and is a
+// type error for every other type.
+//
+// A value an unmarshaler refuses is reported without what the method said,
+// since that usually quotes the input: a time.Time as "datetime_parsing"
+// ("Input should be a valid datetime, invalid datetime format") or, for a
+// non-string, "datetime_type"; any other type T as "value_error" ("Value
+// error, invalid value for T", with T as reflect.Type.String names it, such
+// as netip.Addr or big.Int).
 //
 // Validation rules come from `validate:"..."` tags, comma-separated:
 //
-//	required        the key is present and not null (false, 0 and "" are values)
+//	required        the key is present and not null (false, 0 and "" are values),
+//	                for every type: absent is "missing"; null is the type
+//	                error of the type held (string_type for a *string,
+//	                datetime_type for a time.Time), or "missing" for any,
+//	                json.RawMessage and other json.Unmarshaler types
 //	min=N, max=N    numbers: N <= value, value <= N
 //	minlen=N        strings: at least N characters (Unicode code points);
 //	maxlen=N        slices and maps: at least/most N elements
@@ -945,6 +963,19 @@ func (d *decoder) typeError(i int, t *typeRules) {
 		d.add("bytes_type", "Input should be a valid bytes", nil)
 	case kMap:
 		d.add("dict_type", "Input should be a valid dictionary", nil)
+	case kUnmarshaler:
+		switch t.Type {
+		case timeType:
+			d.add("datetime_type", "Input should be a valid datetime", nil)
+		case numericDateType:
+			d.add("float_type", "Input should be a valid number", nil)
+		default:
+			// Only null on a required field gets here: the type takes any
+			// JSON value, so there is no type to name.
+			d.add("missing", "Field required", nil)
+		}
+	case kRaw, kAny:
+		d.add("missing", "Field required", nil) // null on a required field
 	}
 }
 
@@ -1022,28 +1053,33 @@ func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) i
 	data := d.data
 	c := data[i]
 	if c == 'n' {
+		// required is present and not null, for every type: null on a
+		// required field is the type error of the type it would hold
+		// (string_type for a *string, datetime_type for a time.Time), or
+		// "missing" for a type that takes any JSON value (any,
+		// json.RawMessage, other json.Unmarshaler types).
+		required := ru != nil && ru.Required
 		switch t.Kind {
-		case kPointer:
-			if ru != nil && ru.Required {
+		case kPointer, kAny, kSlice, kMap, kBytes:
+			// A nil pointer, slice or map is what json.Marshal writes as
+			// null.
+			if required {
 				d.typeError(i, t)
 			}
 			v.SetZero()
 			return i + 4
-		case kAny:
-			v.SetZero()
-			return i + 4
-		case kSlice, kMap, kBytes:
-			// A nil slice or map is what json.Marshal writes as null.
-			if ru != nil && ru.Required {
+		case kRaw, kUnmarshaler:
+			if required {
 				d.typeError(i, t)
+				return i + 4
 			}
-			v.SetZero()
-			return i + 4
-		case kRaw:
-			v.SetBytes([]byte("null"))
-			return i + 4
-		case kUnmarshaler:
-			return d.unmarshaler(i, v)
+			if t.Kind == kRaw {
+				// As encoding/json: the text null, so null and absent
+				// (nil) differ.
+				v.SetBytes([]byte("null"))
+				return i + 4
+			}
+			return d.unmarshaler(i, t, v)
 		}
 		d.typeError(i, t)
 		return i + 4
@@ -1161,7 +1197,11 @@ func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) i
 			d.add("float_type", "Input should be a valid number", nil)
 			return jsonscan.ValueEnd(data, i)
 		}
-		return d.unmarshaler(i, v)
+		if t.Type == timeType && c != '"' {
+			d.typeError(i, t)
+			return jsonscan.ValueEnd(data, i)
+		}
+		return d.unmarshaler(i, t, v)
 	case kText:
 		if c != '"' {
 			d.typeError(i, t)
@@ -1170,19 +1210,35 @@ func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) i
 		end, _ := jsonscan.StringEnd(data, i)
 		s, _ := jsonscan.AppendUnquote(nil, data[i:end])
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(s); err != nil {
-			d.valueError(err)
+			d.unmarshalError(t)
 		}
 		return end
 	}
 	panic("jwtauth: unreachable kind") // every kind is handled above
 }
 
-func (d *decoder) unmarshaler(i int, v reflect.Value) int {
+func (d *decoder) unmarshaler(i int, t *typeRules, v reflect.Value) int {
 	end := jsonscan.ValueEnd(d.data, i)
 	if err := v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(d.data[i:end]); err != nil {
-		d.valueError(err)
+		d.unmarshalError(t)
 	}
 	return end
+}
+
+// unmarshalError reports that an UnmarshalJSON or UnmarshalText method
+// refused the value, with a fixed text per type: what those methods say
+// usually quotes the input (time.Time, netip.Addr and *big.Int all do), and
+// an error never carries the client's values. A time.Time is pydantic's
+// datetime_parsing with the fixed reason "invalid datetime format"; any other
+// type T is "value_error", "Value error, invalid value for T" (T as
+// reflect.Type.String names it, such as netip.Addr).
+func (d *decoder) unmarshalError(t *typeRules) {
+	if t.Type == timeType {
+		d.add("datetime_parsing", "Input should be a valid datetime, invalid datetime format", map[string]any{"error": "invalid datetime format"})
+		return
+	}
+	msg := "invalid value for " + t.Type.String()
+	d.add("value_error", "Value error, "+msg, map[string]any{"error": msg})
 }
 
 // valueError reports err from user code (an unmarshaler or a Validate

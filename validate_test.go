@@ -5,17 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"reflect"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -1183,6 +1187,149 @@ func TestErrorStringsEscapeControls(t *testing.T) {
 			}
 			if !strings.Contains(msg, tc.want) {
 				t.Errorf("Error() = %q, want it to contain %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// echoing is a json.Unmarshaler whose error repeats its input, as many do.
+type echoing struct{ s string }
+
+func (e *echoing) UnmarshalJSON(b []byte) error {
+	if string(b) == `"ok"` || string(b) == "null" {
+		e.s = string(b)
+		return nil
+	}
+	return fmt.Errorf("cannot use %s", b)
+}
+
+// required holds one required field of each kind decoded by methods.
+type requiredKinds struct {
+	T   time.Time        `json:"t" validate:"required"`
+	PT  *time.Time       `json:"pt" validate:"required"`
+	R   json.RawMessage  `json:"r" validate:"required"`
+	PR  *json.RawMessage `json:"pr" validate:"required"`
+	U   echoing          `json:"u" validate:"required"`
+	PU  *echoing         `json:"pu" validate:"required"`
+	X   textKey          `json:"x" validate:"required"`
+	PX  *textKey         `json:"px" validate:"required"`
+	A   any              `json:"a" validate:"required"`
+	ND  jwt.NumericDate  `json:"nd" validate:"required"`
+	Str *string          `json:"str" validate:"required"`
+}
+
+type optionalKinds struct {
+	T  time.Time       `json:"t"`
+	PT *time.Time      `json:"pt"`
+	R  json.RawMessage `json:"r"`
+	U  echoing         `json:"u"`
+	PU *echoing        `json:"pu"`
+	A  any             `json:"a"`
+}
+
+// TestRequiredMeansNotNull: required is present and not null for every
+// type: absent is "missing"; null is the type's own error where pydantic has
+// one (datetime_type, string_type, float_type), else "missing".
+func TestRequiredMeansNotNull(t *testing.T) {
+	t.Parallel()
+	missingAt := func(name string) FieldError { return missing([]any{"body", name}) }
+	datetimeType := func(name string) FieldError {
+		return FieldError{Type: "datetime_type", Loc: []any{"body", name}, Msg: "Input should be a valid datetime"}
+	}
+	stringType := func(name string) FieldError {
+		return FieldError{Type: "string_type", Loc: []any{"body", name}, Msg: "Input should be a valid string"}
+	}
+	all := []string{"t", "pt", "r", "pr", "u", "pu", "x", "px", "a", "nd", "str"}
+	var absent []FieldError
+	for _, n := range all {
+		absent = append(absent, missingAt(n))
+	}
+	nulls := `{"t":null,"pt":null,"r":null,"pr":null,"u":null,"pu":null,"x":null,"px":null,"a":null,"nd":null,"str":null}`
+	tests := []struct {
+		name, body string
+		want       []FieldError
+	}{
+		{"absent", `{}`, absent},
+		{"null", nulls, []FieldError{
+			datetimeType("t"), datetimeType("pt"), missingAt("r"), missingAt("pr"), missingAt("u"), missingAt("pu"),
+			stringType("x"), stringType("px"), missingAt("a"),
+			{Type: "float_type", Loc: []any{"body", "nd"}, Msg: "Input should be a valid number"}, stringType("str"),
+		}},
+		{"values", `{"t":"2024-01-02T03:04:05Z","pt":"2024-01-02T03:04:05Z","r":1,"pr":[],"u":"ok","pu":"ok","x":"k","px":"k","a":0,"nd":1,"str":""}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[requiredKinds]([]byte(tc.body))
+			if diff := cmp.Diff(tc.want, fieldErrors(t, err)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("not required: null is the zero value", func(t *testing.T) {
+		t.Parallel()
+		got, err := DecodeBytes[optionalKinds]([]byte(`{"t":null,"pt":null,"r":null,"u":null,"pu":null,"a":null}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// json.RawMessage keeps null as the text null (as encoding/json
+		// does), so that null and absent (nil) differ; an Unmarshaler is
+		// given null; pointers are nil.
+		want := optionalKinds{R: json.RawMessage("null"), U: echoing{"null"}}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(echoing{})); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+}
+
+type parsedKinds struct {
+	T  time.Time  `json:"t"`
+	IP netip.Addr `json:"ip"`
+	B  *big.Int   `json:"b"`
+	U  echoing    `json:"u"`
+}
+
+// TestUnmarshalerErrorsNeverEchoInput: what a time.Time, netip.Addr,
+// *big.Int or any other unmarshaler says about a bad value holds the value;
+// the error carries a fixed text instead.
+func TestUnmarshalerErrorsNeverEchoInput(t *testing.T) {
+	t.Parallel()
+	const secret = "SeCrEt"
+	valueError := func(name, typ string) FieldError {
+		return FieldError{Type: "value_error", Loc: []any{"body", name}, Msg: "Value error, invalid value for " + typ,
+			Ctx: map[string]any{"error": "invalid value for " + typ}}
+	}
+	datetimeParsing := FieldError{Type: "datetime_parsing", Loc: []any{"body", "t"}, Msg: "Input should be a valid datetime, invalid datetime format",
+		Ctx: map[string]any{"error": "invalid datetime format"}}
+	tests := []struct {
+		name, body string
+		want       []FieldError
+	}{
+		{"strings", `{"t":"` + secret + `","ip":"` + secret + `","b":"` + secret + `","u":"` + secret + `"}`, []FieldError{
+			datetimeParsing, valueError("ip", "netip.Addr"), valueError("b", "big.Int"), valueError("u", "jwtauth.echoing")}},
+		{"near misses", `{"t":"2024-13-02T03:04:05Z` + secret + `","ip":"1.2.3.4` + secret + `","b":1` + `,"u":["` + secret + `"]}`, []FieldError{
+			datetimeParsing, valueError("ip", "netip.Addr"), valueError("u", "jwtauth.echoing")}},
+		{"not strings", `{"t":1,"ip":2,"b":{"` + secret + `":1}}`, []FieldError{
+			{Type: "datetime_type", Loc: []any{"body", "t"}, Msg: "Input should be a valid datetime"},
+			{Type: "string_type", Loc: []any{"body", "ip"}, Msg: "Input should be a valid string"},
+			valueError("b", "big.Int")}},
+		{"valid", `{"t":"2024-01-02T03:04:05Z","ip":"::1","b":123456789012345678901234567890,"u":"ok"}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[parsedKinds]([]byte(tc.body))
+			got := fieldErrors(t, err)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			for _, fe := range got {
+				if strings.Contains(fe.Msg, secret) || strings.Contains(fmt.Sprint(fe.Ctx), secret) {
+					t.Errorf("%v echoes the input", fe)
+				}
+			}
+			if err != nil && strings.Contains(err.Error(), secret) {
+				t.Errorf("Error() = %q echoes the input", err)
 			}
 		})
 	}
