@@ -199,8 +199,9 @@ func (e *TagError) Error() string {
 }
 
 // HTTPError is an error a [Handle] handler returns to answer with Status and
-// FastAPI's {"detail": Detail} body, plus Header (may be nil), like FastAPI's
-// HTTPException. Any other error from a handler is a 500.
+// FastAPI's {"detail": Detail} body, plus Header (may be nil; a Content-Type
+// in it is kept instead of application/json), like FastAPI's HTTPException.
+// Any other error from a handler is a 500.
 type HTTPError struct {
 	Status int         // the response status, such as 404
 	Detail string      // the {"detail": ...} text
@@ -219,7 +220,9 @@ type decodeConfig struct {
 	maxBytes      int64
 	maxDepth      int
 	ignoreUnknown bool
-	skipValidate  bool // claims: golang-jwt's validator calls Validate itself
+	skipValidate  bool                       // claims: golang-jwt's validator calls Validate itself
+	observe       func(*http.Request, error) // Handle: WithHandlerErrorObserver
+	optErr        error                      // a misused option, returned by Handle
 }
 
 func newDecodeConfig(opts []DecodeOption) decodeConfig {
@@ -1672,6 +1675,7 @@ func writeBodyError(w http.ResponseWriter, err error) bool {
 	)
 	switch {
 	case errors.As(err, &ve):
+		w.Header().Set("Content-Type", "application/json")
 		writeJSON(w, http.StatusUnprocessableEntity, struct {
 			Detail []FieldError `json:"detail"`
 		}{ve.Errors})
@@ -1679,6 +1683,7 @@ func writeBodyError(w http.ResponseWriter, err error) bool {
 		if re.Status == http.StatusRequestEntityTooLarge {
 			w.Header().Set("Connection", "close") // the rest of the body is not read
 		}
+		w.Header().Set("Content-Type", "application/json")
 		writeJSON(w, re.Status, detail{re.Detail})
 	case errors.As(err, &he):
 		for k, vs := range he.Header {
@@ -1686,7 +1691,7 @@ func writeBodyError(w http.ResponseWriter, err error) bool {
 				w.Header().Add(k, v)
 			}
 		}
-		writeJSON(w, he.Status, detail{he.Detail})
+		writeJSON(w, he.Status, detail{he.Detail}) // he.Header's Content-Type, if any, is kept
 	default:
 		return false
 	}
@@ -1697,16 +1702,32 @@ type detail struct {
 	Detail string `json:"detail"`
 }
 
+// writeJSON writes v as JSON with status, or a 500 if v cannot be encoded
+// (a Validate method's FieldError may hold anything in Ctx).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"detail":"Internal Server Error"}`)
+		writeBody(w, http.StatusInternalServerError, bodyInternal)
+		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	writeJSONBytes(w, status, b)
+}
+
+// writeJSONBytes writes status and the JSON text b followed by a newline, as
+// every body the library writes ends. Content-Type application/json is set
+// unless the header has one already (a [Response] or [HTTPError] header
+// wins); 204 and 304 get neither a Content-Type nor a body.
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
+	if status == http.StatusNoContent || status == http.StatusNotModified {
+		w.WriteHeader(status)
+		return
+	}
+	h := w.Header()
+	if _, ok := h["Content-Type"]; !ok {
+		h.Set("Content-Type", "application/json")
+	}
 	w.WriteHeader(status)
-	if status != http.StatusNoContent && status != http.StatusNotModified {
-		_, _ = w.Write(b)
-	}
+	_, _ = w.Write(append(b, '\n'))
 }
 
 // ---------------------------------------------------------------------------
@@ -1718,8 +1739,9 @@ type NoBody struct{}
 
 // Response is an output type for [Handle] handlers that answer with another
 // status than 200 or set headers: Status (0 means 200), Header (added to the
-// response's headers, such as Location) and Body, written as JSON unless
-// Status is 204 or 304.
+// response's headers, such as Location; a Content-Type here is kept instead
+// of application/json) and Body, written as JSON and a newline unless Status
+// is 204 or 304, which have no body and no Content-Type.
 type Response[U any] struct {
 	Status int         // 0 means 200
 	Header http.Header // added to the response, such as Location; may be nil
@@ -1760,7 +1782,10 @@ func Request(ctx context.Context) (r *http.Request, ok bool) {
 // fn's result as JSON with status 200, or as a [Response] says. Errors, from
 // decoding or from fn, are written with [WriteError]: a [*ValidationError]
 // as 422, a [*RequestError] or [*HTTPError] with its status, anything else
-// as 500.
+// (a result json.Marshal refuses included) as 500; each is given first to
+// the [WithHandlerErrorObserver] observer, if any. Every body ends with a
+// newline, as the middleware's do; 204 and 304 have no body and no
+// Content-Type.
 //
 // Handle returns a [*TagError] if In cannot be decoded into (a malformed
 // validate tag, an unsupported field type), so that the mistake shows at
@@ -1768,6 +1793,9 @@ func Request(ctx context.Context) (r *http.Request, ok bool) {
 // concurrent use.
 func Handle[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts ...DecodeOption) (http.Handler, error) {
 	cfg := newDecodeConfig(opts)
+	if cfg.optErr != nil {
+		return nil, cfg.optErr
+	}
 	var tr *typeRules
 	if reflect.TypeFor[In]() != reflect.TypeFor[NoBody]() {
 		tr = rulesFor(reflect.TypeFor[In]())
@@ -1788,36 +1816,44 @@ func (h *typedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request
 	var in In
 	if h.rules != nil {
 		if err := decodeRequest(r, h.rules, &h.cfg, reflect.ValueOf(&in).Elem()); err != nil {
-			WriteError(w, r, err)
+			h.fail(w, r, err)
 			return
 		}
 	}
 	out, err := h.fn(&requestContext{Context: r.Context(), r: r}, in)
 	if err != nil {
-		WriteError(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	status, body := http.StatusOK, any(out)
+	var hdr http.Header
 	if rs, ok := body.(responder); ok {
-		var hdr http.Header
 		status, hdr, body = rs.response()
 		if status == 0 {
 			status = http.StatusOK
 		}
-		for k, vs := range hdr {
-			for _, v := range vs {
-				w.Header().Add(k, v)
-			}
+	}
+	var b []byte
+	if status != http.StatusNoContent && status != http.StatusNotModified {
+		// Encoded before any header is set: a failure is a plain 500,
+		// without the Response's Location or Content-Type.
+		if b, err = json.Marshal(body); err != nil {
+			h.fail(w, r, err)
+			return
 		}
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		WriteError(w, r, err)
-		return
+	for k, vs := range hdr {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	if status != http.StatusNoContent && status != http.StatusNotModified {
-		_, _ = w.Write(b)
+	writeJSONBytes(w, status, b)
+}
+
+// fail reports err to the observer, if any, and writes it with [WriteError].
+func (h *typedHandler[In, Out]) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if h.cfg.observe != nil {
+		h.cfg.observe(r, err)
 	}
+	WriteError(w, r, err)
 }

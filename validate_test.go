@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"reflect"
 	"runtime"
 	"strings"
@@ -577,7 +578,7 @@ func TestHandleResponses(t *testing.T) {
 	}{
 		{"created with location", "POST", "/people/g1", tutorialBody,
 			reply{201, "application/json", tutorialBody}, http.Header{"Location": {"/people/g1/Foo"}, "Content-Type": {"application/json"}}},
-		{"no content", "DELETE", "/people/1", "", reply{204, "application/json", ""}, http.Header{"Content-Type": {"application/json"}}},
+		{"no content", "DELETE", "/people/1", "", reply{204, "", ""}, http.Header{}},
 		{"http error", "DELETE", "/people/404", "", reply{404, "application/json", `{"detail":"Person not found"}`},
 			http.Header{"X-Reason": {"gone"}, "Content-Type": {"application/json"}}},
 		{"other error is 500 without details", "DELETE", "/people/500", "", reply{500, "application/json", `{"detail":"Internal Server Error"}`},
@@ -1332,5 +1333,149 @@ func TestUnmarshalerErrorsNeverEchoInput(t *testing.T) {
 				t.Errorf("Error() = %q echoes the input", err)
 			}
 		})
+	}
+}
+
+// TestHandleHeadersAndBodies: a Response's own headers are kept (the
+// Content-Type included), 204 and 304 carry no Content-Type and no body, and
+// every body ends with a newline, as the middleware's do.
+func TestHandleHeadersAndBodies(t *testing.T) {
+	t.Parallel()
+	h, err := Handle(func(ctx context.Context, _ NoBody) (Response[any], error) {
+		r, _ := Request(ctx)
+		switch r.URL.Path {
+		case "/geo":
+			return Response[any]{Header: http.Header{"Content-Type": {"application/geo+json"}}, Body: map[string]string{"type": "Point"}}, nil
+		case "/204":
+			return Response[any]{Status: 204, Body: map[string]string{"ignored": "x"}}, nil
+		case "/304":
+			return Response[any]{Status: 304, Header: http.Header{"Etag": {`"v1"`}}}, nil
+		case "/404":
+			return Response[any]{}, &HTTPError{Status: 404, Detail: "Not found"}
+		case "/problem":
+			return Response[any]{}, &HTTPError{Status: 409, Detail: "Conflict", Header: http.Header{"Content-Type": {"application/problem+json"}}}
+		case "/unencodable":
+			return Response[any]{Header: http.Header{"Location": {"/x"}}, Body: math.NaN()}, nil
+		case "/500":
+			return Response[any]{}, errors.New("boom")
+		}
+		return Response[any]{Body: []int{1}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := personHandler(t, WithMaxBodyBytes(10))
+	tests := []struct {
+		name       string
+		h          http.Handler
+		path, body string
+		ctype      string
+		wantStatus int
+		wantHeader http.Header
+		wantBody   string
+	}{
+		{"200", h, "/", "", "", 200, http.Header{"Content-Type": {"application/json"}}, "[1]\n"},
+		{"handler's Content-Type kept", h, "/geo", "", "", 200, http.Header{"Content-Type": {"application/geo+json"}}, `{"type":"Point"}` + "\n"},
+		{"204", h, "/204", "", "", 204, http.Header{}, ""},
+		{"304", h, "/304", "", "", 304, http.Header{"Etag": {`"v1"`}}, ""},
+		{"HTTPError", h, "/404", "", "", 404, http.Header{"Content-Type": {"application/json"}}, `{"detail":"Not found"}` + "\n"},
+		{"HTTPError's Content-Type kept", h, "/problem", "", "", 409, http.Header{"Content-Type": {"application/problem+json"}}, `{"detail":"Conflict"}` + "\n"},
+		{"unencodable result is a plain 500", h, "/unencodable", "", "", 500,
+			http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}}, `{"detail":"Internal Server Error"}` + "\n"},
+		{"500", h, "/500", "", "", 500,
+			http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}}, `{"detail":"Internal Server Error"}` + "\n"},
+		{"422", p, "/", "{}", "application/json", 422, http.Header{"Content-Type": {"application/json"}},
+			`{"detail":[{"type":"missing","loc":["body","name"],"msg":"Field required"},{"type":"missing","loc":["body","gender"],"msg":"Field required"},` +
+				`{"type":"missing","loc":["body","age"],"msg":"Field required"},{"type":"missing","loc":["body","checked"],"msg":"Field required"}]}` + "\n"},
+		{"413", p, "/", tutorialBody, "application/json", 413, http.Header{"Content-Type": {"application/json"}, "Connection": {"close"}},
+			`{"detail":"Request body too large"}` + "\n"},
+		{"415", p, "/", "{}", "text/plain", 415, http.Header{"Content-Type": {"application/json"}},
+			`{"detail":"Unsupported media type: use Content-Type: application/json"}` + "\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader(tc.body))
+			if tc.ctype != "" {
+				r.Header.Set("Content-Type", tc.ctype)
+			}
+			w := httptest.NewRecorder()
+			tc.h.ServeHTTP(w, r)
+			if w.Code != tc.wantStatus {
+				t.Errorf("status %d, want %d", w.Code, tc.wantStatus)
+			}
+			if diff := cmp.Diff(tc.wantHeader, w.Header()); diff != "" {
+				t.Errorf("header (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantBody, w.Body.String()); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestHandlerErrorObserver: every error a Handle handler answers with
+// reaches the observer, with the request, before the response is written.
+func TestHandlerErrorObserver(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	notFound := &HTTPError{Status: 404, Detail: "Not found"}
+	type seen struct {
+		path string
+		err  error
+	}
+	var mu sync.Mutex
+	var got []seen
+	observe := func(r *http.Request, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, seen{r.URL.Path, err})
+	}
+	h, err := Handle(func(ctx context.Context, p Person) (Response[any], error) {
+		switch p.Name {
+		case "boom":
+			return Response[any]{}, boom
+		case "404":
+			return Response[any]{}, notFound
+		case "nan":
+			return Response[any]{Body: math.NaN()}, nil
+		}
+		return Response[any]{Body: p}, nil
+	}, WithHandlerErrorObserver(observe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	person := func(name string) string {
+		return `{"name":"` + name + `","gender":"g","age":1,"checked":true}`
+	}
+	tests := []struct {
+		name, body string
+		ctype      string
+		check      func(error) bool // nil: not observed
+	}{
+		{"success is not observed", person("ok"), "application/json", nil},
+		{"500", person("boom"), "application/json", func(err error) bool { return err == boom }},
+		{"HTTPError", person("404"), "application/json", func(err error) bool { return err == notFound }},
+		{"unencodable result", person("nan"), "application/json", func(err error) bool {
+			var uve *json.UnsupportedValueError
+			return errors.As(err, &uve)
+		}},
+		{"422", `{}`, "application/json", func(err error) bool { var ve *ValidationError; return errors.As(err, &ve) }},
+		{"415", person("ok"), "text/plain", func(err error) bool { return errors.Is(err, ErrUnsupportedMediaType) }},
+	}
+	for _, tc := range tests {
+		got = nil
+		r := httptest.NewRequest(http.MethodPost, "/"+url.PathEscape(tc.name), strings.NewReader(tc.body))
+		r.Header.Set("Content-Type", tc.ctype)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		switch {
+		case tc.check == nil && len(got) != 0:
+			t.Errorf("%s: observed %v, want nothing", tc.name, got)
+		case tc.check != nil && (len(got) != 1 || got[0].path != r.URL.Path || !tc.check(got[0].err)):
+			t.Errorf("%s: observed %v, want one error for /%s", tc.name, got, tc.name)
+		}
+	}
+	if _, err := Handle(func(context.Context, NoBody) (NoBody, error) { return NoBody{}, nil }, WithHandlerErrorObserver(nil)); err == nil {
+		t.Error("Handle with WithHandlerErrorObserver(nil) succeeded, want an error")
 	}
 }
