@@ -146,7 +146,7 @@ func claimsTypeOf[C any, P interface {
 	}
 	tr := rulesFor(t)
 	ct.err = tr.err
-	cfg := decodeConfig{maxDepth: jsonscan.DefaultMaxDepth, ignoreUnknown: true, skipValidate: true}
+	cfg := decodeConfig{maxDepth: jsonscan.DefaultMaxDepth, ignoreUnknown: true, skipRootValidate: true}
 	ct.decode = func(payload []byte) (jwt.Claims, error) {
 		c := new(C)
 		if decodeData(payload, tr, &cfg, reflect.ValueOf(c).Elem()) != nil {

@@ -220,9 +220,12 @@ type decodeConfig struct {
 	maxBytes      int64
 	maxDepth      int
 	ignoreUnknown bool
-	skipValidate  bool                       // claims: golang-jwt's validator calls Validate itself
-	observe       func(*http.Request, error) // Handle: WithHandlerErrorObserver
-	optErr        error                      // a misused option, returned by Handle
+	// skipRootValidate skips the Validate method of the root value only
+	// (through pointers): claims, whose Validate golang-jwt's validator
+	// calls itself. Nested values are validated as in a body.
+	skipRootValidate bool
+	observe          func(*http.Request, error) // Handle: WithHandlerErrorObserver
+	optErr           error                      // a misused option, returned by Handle
 }
 
 func newDecodeConfig(opts []DecodeOption) decodeConfig {
@@ -804,7 +807,7 @@ func decodeData(data []byte, tr *typeRules, cfg *decodeConfig, v reflect.Value) 
 	if data[i] == 'n' {
 		return &ValidationError{Errors: []FieldError{missing([]any{"body"})}}
 	}
-	d := decoder{data: data, ignoreUnknown: cfg.ignoreUnknown, skipValidate: cfg.skipValidate}
+	d := decoder{data: data, ignoreUnknown: cfg.ignoreUnknown, skipRootValidate: cfg.skipRootValidate}
 	var pathBuf [8]pathElem
 	d.path = pathBuf[:0]
 	d.value(i, tr, nil, v)
@@ -901,13 +904,17 @@ type pathElem struct {
 }
 
 type decoder struct {
-	data          []byte
-	errs          []FieldError
-	found         int // errors found, including those past MaxFieldErrors
-	path          []pathElem
-	ignoreUnknown bool
-	skipValidate  bool
+	data             []byte
+	errs             []FieldError
+	found            int // errors found, including those past MaxFieldErrors
+	path             []pathElem
+	ignoreUnknown    bool
+	skipRootValidate bool
 }
+
+// atSkippedRoot reports whether the value being decoded is the root and
+// its Validate method is to be skipped.
+func (d *decoder) atSkippedRoot() bool { return d.skipRootValidate && len(d.path) == 0 }
 
 func (d *decoder) loc() []any {
 	loc := make([]any, 1, len(d.path)+1)
@@ -1034,7 +1041,7 @@ func (d *decoder) stringIsNumber(i int) bool {
 // returns the offset just past the value. A type with a Validate method is
 // validated by it once it decoded without errors (structs in object).
 func (d *decoder) value(i int, t *typeRules, ru *rules, v reflect.Value) int {
-	if !t.Validates || t.Kind == kStruct || d.skipValidate || d.data[i] == 'n' {
+	if !t.Validates || t.Kind == kStruct || d.data[i] == 'n' || d.atSkippedRoot() {
 		return d.decodeValue(i, t, ru, v)
 	}
 	found := d.found
@@ -1557,7 +1564,7 @@ func (d *decoder) object(i int, t *typeRules, v reflect.Value) int {
 	}
 	// found, not len(d.errs): past MaxFieldErrors errors are dropped, and
 	// Validate must never see a value that failed to decode.
-	if t.Validates && !d.skipValidate && d.found == found {
+	if t.Validates && d.found == found && !d.atSkippedRoot() {
 		d.validate(v)
 	}
 	return i + 1

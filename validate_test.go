@@ -1479,3 +1479,43 @@ func TestHandlerErrorObserver(t *testing.T) {
 		t.Error("Handle with WithHandlerErrorObserver(nil) succeeded, want an error")
 	}
 }
+
+// rootChecked fails its own Validate always; its field's Validate runs on
+// its own.
+type rootChecked struct {
+	Named named `json:"named"`
+}
+
+func (*rootChecked) Validate() error { return errors.New("root Validate ran") }
+
+// TestSkipRootValidate: claims decoding (golang-jwt calls the claims'
+// Validate itself) skips only the root value's Validate; nested values are
+// validated as in a body.
+func TestSkipRootValidate(t *testing.T) {
+	t.Parallel()
+	cfg := decodeConfig{maxDepth: DefaultMaxDepth, skipRootValidate: true}
+	decode := func(t *testing.T, v any, body string) []FieldError {
+		t.Helper()
+		rv := reflect.ValueOf(v).Elem()
+		return fieldErrors(t, decodeData([]byte(body), rulesFor(rv.Type()), &cfg, rv))
+	}
+	t.Run("struct root", func(t *testing.T) {
+		t.Parallel()
+		want := []FieldError{{Type: "value_error", Loc: []any{"body", "named"}, Msg: "Value error, n must not be bad", Ctx: map[string]any{"error": "n must not be bad"}}}
+		if diff := cmp.Diff(want, decode(t, new(rootChecked), `{"named":{"n":"bad"}}`)); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+		if got := decode(t, new(rootChecked), `{"named":{"n":"ok"}}`); got != nil {
+			t.Errorf("valid body: %v, want no errors", got)
+		}
+	})
+	t.Run("non-struct root", func(t *testing.T) {
+		t.Parallel()
+		// emailList's own Validate (at most 2) is skipped at the root; its
+		// elements' are not.
+		want := []FieldError{{Type: "value_error", Loc: []any{"body", 2}, Msg: "Value error, not an email address", Ctx: map[string]any{"error": "not an email address"}}}
+		if diff := cmp.Diff(want, decode(t, new(emailList), `["a@b","c@d","x"]`)); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+}
