@@ -605,15 +605,17 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 // bool, ints and uints (a JSON number that denotes an integer exactly,
 // decided on its decimal text, never rounded: 25.0 and 1e2 are integers,
 // 1e-400 and 1.00000000000000000001 are int_from_float; out of range is
-// less_than_equal/greater_than_equal with the type's bound), floats (finite), pointers (null gives nil), slices,
-// []byte (base64, as encoding/json), maps with string keys, structs, any and
-// json.RawMessage (kept as is; null is kept as the text null, so that null
-// and absent differ), time.Time (an RFC 3339 string), and types whose
-// pointer implements json.Unmarshaler (given the raw value, null included)
-// or encoding.TextUnmarshaler (given a string). Types are strict: no
-// coercion from strings; null gives nil for pointers, slices, maps and any,
-// the zero value for json.Unmarshaler types (time.Time included) and is a
-// type error for every other type.
+// less_than_equal/greater_than_equal with the type's bound), floats
+// (finite), pointers (null gives nil), slices, []byte (base64, as
+// encoding/json), maps with string keys, structs, any, json.RawMessage
+// (kept as is; null is kept as the text null, so that null and absent
+// differ), time.Time (an RFC 3339 string), and types whose pointer
+// implements json.Unmarshaler (given the raw value, null included) or
+// encoding.TextUnmarshaler (given a string). Types are strict: no coercion
+// from strings; unless the field is required, null gives nil for pointers,
+// slices, maps and any and the zero value for json.Unmarshaler types
+// (time.Time included); it is a type error for every other type. A type
+// that is a cycle of pointers (type P *P) is a [*TagError].
 //
 // A value an unmarshaler refuses is reported without what the method said,
 // since that usually quotes the input: a time.Time as "datetime_parsing"
@@ -1251,8 +1253,8 @@ func (d *decoder) unmarshalError(t *typeRules) {
 	d.add("value_error", "Value error, "+msg, map[string]any{"error": msg})
 }
 
-// valueError reports err from user code (an unmarshaler or a Validate
-// method): a FieldError or ValidationError keeps its type and location
+// valueError reports err from a Validate method (an unmarshaler's error is
+// unmarshalError's, with a fixed text): a FieldError or ValidationError keeps its type and location
 // (relative to the current one), anything else is "value_error".
 func (d *decoder) valueError(err error) {
 	var ve *ValidationError
