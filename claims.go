@@ -148,7 +148,7 @@ func claimsTypeOf[C any, P interface {
 	}
 	tr := rulesFor(t)
 	ct.err = tr.err
-	cfg := decodeConfig{maxDepth: jsonscan.DefaultMaxDepth, ignoreUnknown: true, skipValidate: true}
+	cfg := decodeConfig{maxDepth: jsonscan.DefaultMaxDepth, ignoreUnknown: true, skipRootValidate: true}
 	ct.decode = func(payload []byte) (jwt.Claims, error) {
 		c := new(C)
 		if err := decodeData(payload, tr, &cfg, reflect.ValueOf(c).Elem()); err != nil {

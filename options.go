@@ -341,3 +341,25 @@ func WithMaxDepth(n int) DecodeOption {
 func WithIgnoreUnknownFields() DecodeOption {
 	return func(c *decodeConfig) { c.ignoreUnknown = true }
 }
+
+// WithHandlerErrorObserver makes a [Handle] handler call observe with every
+// error it answers with, just before writing the response: a body refused
+// by the decoder (413, 415, 400, 422), an error the handler function returns
+// ([*HTTPError] and every error that becomes a 500), and a result that
+// cannot be encoded as JSON (500). Successful responses are not observed.
+// observe gets the request, and the error as it is (err.Error() escapes
+// control characters for the library's own errors; an error from the
+// handler function is the function's own). It must be safe for concurrent
+// use. The default is no observer; the middleware's [WithErrorObserver] is
+// separate and sees only authentication failures. [Decode], [DecodeReader]
+// and [DecodeBytes] ignore this option. A nil observe makes [Handle] return
+// an error.
+func WithHandlerErrorObserver(observe func(r *http.Request, err error)) DecodeOption {
+	return func(c *decodeConfig) {
+		if observe == nil {
+			c.optErr = errors.New("jwtauth: WithHandlerErrorObserver: nil function")
+			return
+		}
+		c.observe = observe
+	}
+}

@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"bytes"
 	"context"
 	"encoding"
 	"encoding/base64"
@@ -16,11 +17,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
+	"github.com/seedb5d7e80f/jwtauth/internal/safetext"
 )
 
 // Body decoding and validation (FastAPI/pydantic-style).
@@ -32,8 +35,11 @@ import (
 //     [DefaultMaxDepth] deep unless [WithMaxDepth] says otherwise.
 //   - Strict types (pydantic's strict mode): no coercion, so "25" is not a
 //     number and "true" is not a boolean; null is accepted only by pointers,
-//     slices and maps (nil, as json.Marshal writes them) unless required,
-//     interfaces, json.RawMessage and json.Unmarshaler types.
+//     slices and maps (nil, as json.Marshal writes them), interfaces,
+//     json.RawMessage and json.Unmarshaler types, and never by a required
+//     field.
+//   - Errors never carry the client's values: not what an unmarshaler
+//     (time.Time, netip.Addr, *big.Int...) says about them either.
 //   - Errors are pydantic v2's types and messages, in pydantic's order
 //     (fields in declaration order, then unknown keys), without "input": a
 //     response never echoes the client's values, only its key names (capped
@@ -79,10 +85,11 @@ type RequestError struct {
 	err    error
 }
 
-// Error returns the sentinel's message and, if any, the underlying error.
+// Error returns the sentinel's message and, if any, the underlying error,
+// with control characters escaped.
 func (e *RequestError) Error() string {
 	if e.err != nil {
-		return e.kind.Error() + ": " + e.err.Error()
+		return e.kind.Error() + ": " + safetext.Escape(e.err.Error())
 	}
 	return e.kind.Error()
 }
@@ -116,17 +123,25 @@ type FieldError struct {
 	Ctx  map[string]any `json:"ctx,omitempty"` // the values in Msg, such as {"ge":0}; may be nil
 }
 
-// Error returns the location, dot-separated, and the message.
+// Error returns the location, dot-separated, and the message, with control
+// characters escaped (a location holds the client's key names).
 func (e FieldError) Error() string {
 	var b strings.Builder
 	for i, l := range e.Loc {
 		if i > 0 {
 			b.WriteByte('.')
 		}
-		fmt.Fprint(&b, l)
+		switch l := l.(type) {
+		case string:
+			b.WriteString(safetext.Escape(l))
+		case int:
+			b.WriteString(strconv.Itoa(l))
+		default:
+			b.WriteString(safetext.Escape(fmt.Sprint(l)))
+		}
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Msg)
+	b.WriteString(safetext.Escape(e.Msg))
 	return b.String()
 }
 
@@ -138,7 +153,8 @@ type ValidationError struct {
 	Errors []FieldError // every problem, in pydantic's order
 }
 
-// Error summarises the first three errors; it is bounded in size.
+// Error summarises the first three errors, with control characters escaped;
+// it is bounded in size.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	b.WriteString("jwtauth: ")
@@ -163,7 +179,8 @@ func (e *ValidationError) Error() string {
 
 // TagError reports a type [Decode] cannot decode into: a malformed validate
 // or json tag, a rule that does not fit the field's type, or an unsupported
-// field type. It is a programming error, found once per type and cached;
+// field type (such as a channel, or a pointer cycle like type P *P, which no
+// JSON value ends). It is a programming error, found once per type and cached;
 // [Handle] returns it at construction, [Decode] on every call, and the
 // response is 500.
 type TagError struct {
@@ -172,26 +189,28 @@ type TagError struct {
 	Msg   string       // what is wrong
 }
 
-// Error names the type, the field and the problem.
+// Error names the type, the field and the problem, with control characters
+// escaped.
 func (e *TagError) Error() string {
 	if e.Field == "" {
-		return fmt.Sprintf("jwtauth: cannot decode into %v: %s", e.Type, e.Msg)
+		return "jwtauth: cannot decode into " + safetext.Escape(fmt.Sprint(e.Type)) + ": " + safetext.Escape(e.Msg)
 	}
-	return fmt.Sprintf("jwtauth: %v.%s: %s", e.Type, e.Field, e.Msg)
+	return "jwtauth: " + safetext.Escape(fmt.Sprint(e.Type)) + "." + safetext.Escape(e.Field) + ": " + safetext.Escape(e.Msg)
 }
 
 // HTTPError is an error a [Handle] handler returns to answer with Status and
-// FastAPI's {"detail": Detail} body, plus Header (may be nil), like FastAPI's
-// HTTPException. Any other error from a handler is a 500.
+// FastAPI's {"detail": Detail} body, plus Header (may be nil; a Content-Type
+// in it is kept instead of application/json), like FastAPI's HTTPException.
+// Any other error from a handler is a 500.
 type HTTPError struct {
 	Status int         // the response status, such as 404
 	Detail string      // the {"detail": ...} text
 	Header http.Header // added to the response; may be nil
 }
 
-// Error returns the status and the detail.
+// Error returns the status and the detail, with control characters escaped.
 func (e *HTTPError) Error() string {
-	return "jwtauth: HTTP " + strconv.Itoa(e.Status) + ": " + e.Detail
+	return "jwtauth: HTTP " + strconv.Itoa(e.Status) + ": " + safetext.Escape(e.Detail)
 }
 
 // ---------------------------------------------------------------------------
@@ -201,7 +220,12 @@ type decodeConfig struct {
 	maxBytes      int64
 	maxDepth      int
 	ignoreUnknown bool
-	skipValidate  bool // claims: golang-jwt's validator calls Validate itself
+	// skipRootValidate skips the Validate method of the root value only
+	// (through pointers): claims, whose Validate golang-jwt's validator
+	// calls itself. Nested values are validated as in a body.
+	skipRootValidate bool
+	observe          func(*http.Request, error) // Handle: WithHandlerErrorObserver
+	optErr           error                      // a misused option, returned by Handle
 }
 
 func newDecodeConfig(opts []DecodeOption) decodeConfig {
@@ -279,6 +303,7 @@ var (
 	validatorType     = reflect.TypeFor[interface{ Validate() error }]()
 	rawMessageType    = reflect.TypeFor[json.RawMessage]()
 	numericDateType   = reflect.TypeFor[jwt.NumericDate]()
+	timeType          = reflect.TypeFor[time.Time]()
 )
 
 // rulesFor returns the cached rules of t, building them on first use.
@@ -342,7 +367,14 @@ func (b *builder) build(t reflect.Type) *typeRules {
 	case reflect.Float32, reflect.Float64:
 		r.Kind, r.Bits = kFloat, t.Bits()
 	case reflect.Pointer:
-		r.Kind, r.Elem = kPointer, b.build(t.Elem())
+		r.Kind = kPointer
+		if pointerCycle(t) {
+			// type P *P (or *A -> *B -> *A): decoding a non-null value
+			// would allocate pointers forever.
+			b.fail(t, "", "pointer cycle: no JSON value ends a chain of pointers to itself")
+			return r
+		}
+		r.Elem = b.build(t.Elem())
 	case reflect.Interface:
 		if t.NumMethod() != 0 {
 			b.fail(t, "", "only the empty interface is supported")
@@ -376,6 +408,19 @@ func (b *builder) build(t reflect.Type) *typeRules {
 		b.fail(t, "", "unsupported kind %v", t.Kind())
 	}
 	return r
+}
+
+// pointerCycle reports whether following t's pointers (t is a pointer type)
+// comes back to a type already passed, with nothing but pointers between.
+func pointerCycle(t reflect.Type) bool {
+	var passed []reflect.Type
+	for ; t.Kind() == reflect.Pointer; t = t.Elem() {
+		if slices.Contains(passed, t) {
+			return true
+		}
+		passed = append(passed, t)
+	}
+	return false
 }
 
 // fields appends the fields of struct type t (reached through index) to r.
@@ -435,6 +480,9 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 	}
 	base := ft
 	for base.Kind == kPointer {
+		if base.Elem == nil {
+			return ru // a pointer cycle, already a TagError
+		}
 		base = base.Elem
 	}
 	numeric := base.Kind == kInt || base.Kind == kUint || base.Kind == kFloat
@@ -554,19 +602,35 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 // the name part of the field's json tag, else the Go field name; "-" skips a
 // field; fields of embedded structs are promoted. Unknown keys are
 // "extra_forbidden" unless [WithIgnoreUnknownFields]. Supported: strings,
-// bool, ints and uints (a JSON number without a fractional part; 25.0 and
-// 1e2 are integers; out of range is less_than_equal/greater_than_equal with
-// the type's bound), floats (finite), pointers (null gives nil), slices,
-// []byte (base64, as encoding/json), maps with string keys, structs, any and
-// json.RawMessage (kept as is) and types whose pointer implements
-// json.Unmarshaler (given the raw value, null included) or
+// bool, ints and uints (a JSON number that denotes an integer exactly,
+// decided on its decimal text, never rounded: 25.0 and 1e2 are integers,
+// 1e-400 and 1.00000000000000000001 are int_from_float; out of range is
+// less_than_equal/greater_than_equal with the type's bound), floats
+// (finite), pointers (null gives nil), slices, []byte (base64, as
+// encoding/json), maps with string keys, structs, any, json.RawMessage
+// (kept as is; null is kept as the text null, so that null and absent
+// differ), time.Time (an RFC 3339 string), and types whose pointer
+// implements json.Unmarshaler (given the raw value, null included) or
 // encoding.TextUnmarshaler (given a string). Types are strict: no coercion
-// from strings; null gives nil for pointers, slices, maps and any (but not
-// for a required field) and is a type error for every other type.
+// from strings; unless the field is required, null gives nil for pointers,
+// slices, maps and any and the zero value for json.Unmarshaler types
+// (time.Time included); it is a type error for every other type. A type
+// that is a cycle of pointers (type P *P) is a [*TagError].
+//
+// A value an unmarshaler refuses is reported without what the method said,
+// since that usually quotes the input: a time.Time as "datetime_parsing"
+// ("Input should be a valid datetime, invalid datetime format") or, for a
+// non-string, "datetime_type"; any other type T as "value_error" ("Value
+// error, invalid value for T", with T as reflect.Type.String names it, such
+// as netip.Addr or big.Int).
 //
 // Validation rules come from `validate:"..."` tags, comma-separated:
 //
-//	required        the key is present and not null (false, 0 and "" are values)
+//	required        the key is present and not null (false, 0 and "" are values),
+//	                for every type: absent is "missing"; null is the type
+//	                error of the type held (string_type for a *string,
+//	                datetime_type for a time.Time), or "missing" for any,
+//	                json.RawMessage and other json.Unmarshaler types
 //	min=N, max=N    numbers: N <= value, value <= N
 //	minlen=N        strings: at least N characters (Unicode code points);
 //	maxlen=N        slices and maps: at least/most N elements
@@ -604,7 +668,7 @@ func DecodeReader[T any](rd io.Reader, opts ...DecodeOption) (T, error) {
 	if tr.err != nil {
 		return out, tr.err
 	}
-	buf, err := readLimited(rd, -1, cfg.maxBytes)
+	buf, err := readLimited(rd, cfg.maxBytes)
 	if err != nil {
 		return out, err
 	}
@@ -648,7 +712,7 @@ func decodeRequest(r *http.Request, tr *typeRules, cfg *decodeConfig, v reflect.
 	if body == nil {
 		body = http.NoBody
 	}
-	buf, err := readLimited(body, r.ContentLength, cfg.maxBytes)
+	buf, err := readLimited(body, cfg.maxBytes)
 	if err != nil {
 		return err
 	}
@@ -697,13 +761,13 @@ func putBuffer(b *[]byte) {
 }
 
 // readLimited reads rd to its end into a pooled buffer, refusing more than
-// limit bytes. length is the declared length, or -1.
-func readLimited(rd io.Reader, length, limit int64) (*[]byte, error) {
+// limit bytes. It takes no declared length: memory follows the bytes that
+// arrive, never a client's number (Content-Length), so a body that declares
+// 64 MiB and sends 2 bytes holds one pooled 4 KiB buffer. The buffer doubles
+// as bytes arrive, up to limit+1.
+func readLimited(rd io.Reader, limit int64) (*[]byte, error) {
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
-	if length > 0 && int64(cap(buf)) < length+1 {
-		buf = make([]byte, 0, length+1)
-	}
 	// Never read, nor grow the buffer, past one byte over the limit.
 	rd = io.LimitReader(rd, limit+1)
 	for {
@@ -745,7 +809,7 @@ func decodeData(data []byte, tr *typeRules, cfg *decodeConfig, v reflect.Value) 
 	if data[i] == 'n' {
 		return &ValidationError{Errors: []FieldError{missing([]any{"body"})}}
 	}
-	d := decoder{data: data, ignoreUnknown: cfg.ignoreUnknown, skipValidate: cfg.skipValidate}
+	d := decoder{data: data, ignoreUnknown: cfg.ignoreUnknown, skipRootValidate: cfg.skipRootValidate}
 	var pathBuf [8]pathElem
 	d.path = pathBuf[:0]
 	d.value(i, tr, nil, v)
@@ -842,13 +906,17 @@ type pathElem struct {
 }
 
 type decoder struct {
-	data          []byte
-	errs          []FieldError
-	found         int // errors found, including those past MaxFieldErrors
-	path          []pathElem
-	ignoreUnknown bool
-	skipValidate  bool
+	data             []byte
+	errs             []FieldError
+	found            int // errors found, including those past MaxFieldErrors
+	path             []pathElem
+	ignoreUnknown    bool
+	skipRootValidate bool
 }
+
+// atSkippedRoot reports whether the value being decoded is the root and
+// its Validate method is to be skipped.
+func (d *decoder) atSkippedRoot() bool { return d.skipRootValidate && len(d.path) == 0 }
 
 func (d *decoder) loc() []any {
 	loc := make([]any, 1, len(d.path)+1)
@@ -907,6 +975,19 @@ func (d *decoder) typeError(i int, t *typeRules) {
 		d.add("bytes_type", "Input should be a valid bytes", nil)
 	case kMap:
 		d.add("dict_type", "Input should be a valid dictionary", nil)
+	case kUnmarshaler:
+		switch t.Type {
+		case timeType:
+			d.add("datetime_type", "Input should be a valid datetime", nil)
+		case numericDateType:
+			d.add("float_type", "Input should be a valid number", nil)
+		default:
+			// Only null on a required field gets here: the type takes any
+			// JSON value, so there is no type to name.
+			d.add("missing", "Field required", nil)
+		}
+	case kRaw, kAny:
+		d.add("missing", "Field required", nil) // null on a required field
 	}
 }
 
@@ -962,7 +1043,7 @@ func (d *decoder) stringIsNumber(i int) bool {
 // returns the offset just past the value. A type with a Validate method is
 // validated by it once it decoded without errors (structs in object).
 func (d *decoder) value(i int, t *typeRules, ru *rules, v reflect.Value) int {
-	if !t.Validates || t.Kind == kStruct || d.skipValidate || d.data[i] == 'n' {
+	if !t.Validates || t.Kind == kStruct || d.data[i] == 'n' || d.atSkippedRoot() {
 		return d.decodeValue(i, t, ru, v)
 	}
 	found := d.found
@@ -984,28 +1065,33 @@ func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) i
 	data := d.data
 	c := data[i]
 	if c == 'n' {
+		// required is present and not null, for every type: null on a
+		// required field is the type error of the type it would hold
+		// (string_type for a *string, datetime_type for a time.Time), or
+		// "missing" for a type that takes any JSON value (any,
+		// json.RawMessage, other json.Unmarshaler types).
+		required := ru != nil && ru.Required
 		switch t.Kind {
-		case kPointer:
-			if ru != nil && ru.Required {
+		case kPointer, kAny, kSlice, kMap, kBytes:
+			// A nil pointer, slice or map is what json.Marshal writes as
+			// null.
+			if required {
 				d.typeError(i, t)
 			}
 			v.SetZero()
 			return i + 4
-		case kAny:
-			v.SetZero()
-			return i + 4
-		case kSlice, kMap, kBytes:
-			// A nil slice or map is what json.Marshal writes as null.
-			if ru != nil && ru.Required {
+		case kRaw, kUnmarshaler:
+			if required {
 				d.typeError(i, t)
+				return i + 4
 			}
-			v.SetZero()
-			return i + 4
-		case kRaw:
-			v.SetBytes([]byte("null"))
-			return i + 4
-		case kUnmarshaler:
-			return d.unmarshaler(i, v)
+			if t.Kind == kRaw {
+				// As encoding/json: the text null, so null and absent
+				// (nil) differ.
+				v.SetBytes([]byte("null"))
+				return i + 4
+			}
+			return d.unmarshaler(i, t, v)
 		}
 		d.typeError(i, t)
 		return i + 4
@@ -1123,7 +1209,11 @@ func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) i
 			d.add("float_type", "Input should be a valid number", nil)
 			return jsonscan.ValueEnd(data, i)
 		}
-		return d.unmarshaler(i, v)
+		if t.Type == timeType && c != '"' {
+			d.typeError(i, t)
+			return jsonscan.ValueEnd(data, i)
+		}
+		return d.unmarshaler(i, t, v)
 	case kText:
 		if c != '"' {
 			d.typeError(i, t)
@@ -1132,23 +1222,39 @@ func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) i
 		end, _ := jsonscan.StringEnd(data, i)
 		s, _ := jsonscan.AppendUnquote(nil, data[i:end])
 		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(s); err != nil {
-			d.valueError(err)
+			d.unmarshalError(t)
 		}
 		return end
 	}
 	panic("jwtauth: unreachable kind") // every kind is handled above
 }
 
-func (d *decoder) unmarshaler(i int, v reflect.Value) int {
+func (d *decoder) unmarshaler(i int, t *typeRules, v reflect.Value) int {
 	end := jsonscan.ValueEnd(d.data, i)
 	if err := v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(d.data[i:end]); err != nil {
-		d.valueError(err)
+		d.unmarshalError(t)
 	}
 	return end
 }
 
-// valueError reports err from user code (an unmarshaler or a Validate
-// method): a FieldError or ValidationError keeps its type and location
+// unmarshalError reports that an UnmarshalJSON or UnmarshalText method
+// refused the value, with a fixed text per type: what those methods say
+// usually quotes the input (time.Time, netip.Addr and *big.Int all do), and
+// an error never carries the client's values. A time.Time is pydantic's
+// datetime_parsing with the fixed reason "invalid datetime format"; any other
+// type T is "value_error", "Value error, invalid value for T" (T as
+// reflect.Type.String names it, such as netip.Addr).
+func (d *decoder) unmarshalError(t *typeRules) {
+	if t.Type == timeType {
+		d.add("datetime_parsing", "Input should be a valid datetime, invalid datetime format", map[string]any{"error": "invalid datetime format"})
+		return
+	}
+	msg := "invalid value for " + t.Type.String()
+	d.add("value_error", "Value error, "+msg, map[string]any{"error": msg})
+}
+
+// valueError reports err from a Validate method (an unmarshaler's error is
+// unmarshalError's, with a fixed text): a FieldError or ValidationError keeps its type and location
 // (relative to the current one), anything else is "value_error".
 func (d *decoder) valueError(err error) {
 	var ve *ValidationError
@@ -1200,15 +1306,11 @@ func (d *decoder) integer(lit []byte, t *typeRules, ru *rules, v reflect.Value) 
 		mag = mag*10 + uint64(c-'0')
 	}
 	if !plain {
-		f, err := strconv.ParseFloat(string(lit), 64)
-		switch {
-		case err == nil && f != math.Trunc(f):
+		var integral bool
+		mag, overflow, integral = decimalInteger(digits)
+		if !integral {
 			d.add("int_from_float", "Input should be a valid integer, got a number with a fractional part", nil)
 			return
-		case err != nil || math.Abs(f) >= 1<<64:
-			overflow = true
-		default:
-			mag = uint64(math.Abs(f))
 		}
 	}
 	if t.Kind == kUint {
@@ -1249,6 +1351,80 @@ func (d *decoder) integer(lit []byte, t *typeRules, ru *rules, v reflect.Value) 
 	if ru != nil {
 		d.checkNumber(float64(n), ru)
 	}
+}
+
+// decimalInteger reads the unsigned JSON number lit (digits, an optional
+// fraction and an optional exponent; it passed the scanner) exactly, on its
+// decimal text, never through float64: integral reports whether it denotes
+// an integer (1.0, 1e2 and 1500e-2 do; 1e-400 and 1.00000000000000000001 do
+// not), and then mag is its value or overflow says it is 2^64 or more.
+func decimalInteger(lit []byte) (mag uint64, overflow, integral bool) {
+	// The significant digits are lit's digits without the dot; the value is
+	// digits * 10^exp10.
+	end := len(lit)
+	var exp10 int64
+	if e := slices.IndexFunc(lit, func(r byte) bool { return r == 'e' || r == 'E' }); e >= 0 {
+		end = e
+		x, neg := lit[e+1:], false
+		if x[0] == '+' || x[0] == '-' {
+			neg, x = x[0] == '-', x[1:]
+		}
+		for _, c := range x {
+			// Saturate: the body is at most 1 GiB, so 1<<40 is out of reach
+			// of any digit count and still far from overflowing an int64.
+			if exp10 < 1<<40 {
+				exp10 = exp10*10 + int64(c-'0')
+			}
+		}
+		if neg {
+			exp10 = -exp10
+		}
+	}
+	mant := lit[:end]
+	intPart, frac, _ := bytes.Cut(mant, []byte{'.'})
+	exp10 -= int64(len(frac))
+	// Significant digits: intPart then frac, without leading zeros and with
+	// trailing zeros moved into the exponent.
+	first, last := -1, -1 // over the concatenation intPart+frac
+	n := len(intPart) + len(frac)
+	at := func(k int) byte {
+		if k < len(intPart) {
+			return intPart[k]
+		}
+		return frac[k-len(intPart)]
+	}
+	for k := range n {
+		if at(k) != '0' {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	if first < 0 {
+		return 0, false, true // zero, whatever the exponent
+	}
+	exp10 += int64(n - 1 - last)
+	if exp10 < 0 {
+		return 0, false, false
+	}
+	if int64(last-first+1)+exp10 > 20 { // at least 10^20 > 2^64
+		return 0, true, true
+	}
+	for k := first; k <= last; k++ {
+		c := uint64(at(k) - '0')
+		if mag > (math.MaxUint64-c)/10 {
+			return 0, true, true
+		}
+		mag = mag*10 + c
+	}
+	for range exp10 {
+		if mag > math.MaxUint64/10 {
+			return 0, true, true
+		}
+		mag *= 10
+	}
+	return mag, false, true
 }
 
 func (d *decoder) checkNumber(x float64, ru *rules) {
@@ -1390,7 +1566,7 @@ func (d *decoder) object(i int, t *typeRules, v reflect.Value) int {
 	}
 	// found, not len(d.errs): past MaxFieldErrors errors are dropped, and
 	// Validate must never see a value that failed to decode.
-	if t.Validates && !d.skipValidate && d.found == found {
+	if t.Validates && d.found == found && !d.atSkippedRoot() {
 		d.validate(v)
 	}
 	return i + 1
@@ -1508,6 +1684,7 @@ func writeBodyError(w http.ResponseWriter, err error) bool {
 	)
 	switch {
 	case errors.As(err, &ve):
+		w.Header().Set("Content-Type", "application/json")
 		writeJSON(w, http.StatusUnprocessableEntity, struct {
 			Detail []FieldError `json:"detail"`
 		}{ve.Errors})
@@ -1515,6 +1692,7 @@ func writeBodyError(w http.ResponseWriter, err error) bool {
 		if re.Status == http.StatusRequestEntityTooLarge {
 			w.Header().Set("Connection", "close") // the rest of the body is not read
 		}
+		w.Header().Set("Content-Type", "application/json")
 		writeJSON(w, re.Status, detail{re.Detail})
 	case errors.As(err, &he):
 		for k, vs := range he.Header {
@@ -1522,7 +1700,7 @@ func writeBodyError(w http.ResponseWriter, err error) bool {
 				w.Header().Add(k, v)
 			}
 		}
-		writeJSON(w, he.Status, detail{he.Detail})
+		writeJSON(w, he.Status, detail{he.Detail}) // he.Header's Content-Type, if any, is kept
 	default:
 		return false
 	}
@@ -1533,16 +1711,32 @@ type detail struct {
 	Detail string `json:"detail"`
 }
 
+// writeJSON writes v as JSON with status, or a 500 if v cannot be encoded
+// (a Validate method's FieldError may hold anything in Ctx).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"detail":"Internal Server Error"}`)
+		writeBody(w, http.StatusInternalServerError, bodyInternal)
+		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	writeJSONBytes(w, status, b)
+}
+
+// writeJSONBytes writes status and the JSON text b followed by a newline, as
+// every body the library writes ends. Content-Type application/json is set
+// unless the header has one already (a [Response] or [HTTPError] header
+// wins); 204 and 304 get neither a Content-Type nor a body.
+func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
+	if status == http.StatusNoContent || status == http.StatusNotModified {
+		w.WriteHeader(status)
+		return
+	}
+	h := w.Header()
+	if _, ok := h["Content-Type"]; !ok {
+		h.Set("Content-Type", "application/json")
+	}
 	w.WriteHeader(status)
-	if status != http.StatusNoContent && status != http.StatusNotModified {
-		_, _ = w.Write(b)
-	}
+	_, _ = w.Write(append(b, '\n'))
 }
 
 // ---------------------------------------------------------------------------
@@ -1554,8 +1748,9 @@ type NoBody struct{}
 
 // Response is an output type for [Handle] handlers that answer with another
 // status than 200 or set headers: Status (0 means 200), Header (added to the
-// response's headers, such as Location) and Body, written as JSON unless
-// Status is 204 or 304.
+// response's headers, such as Location; a Content-Type here is kept instead
+// of application/json) and Body, written as JSON and a newline unless Status
+// is 204 or 304, which have no body and no Content-Type.
 type Response[U any] struct {
 	Status int         // 0 means 200
 	Header http.Header // added to the response, such as Location; may be nil
@@ -1596,7 +1791,10 @@ func Request(ctx context.Context) (r *http.Request, ok bool) {
 // fn's result as JSON with status 200, or as a [Response] says. Errors, from
 // decoding or from fn, are written with [WriteError]: a [*ValidationError]
 // as 422, a [*RequestError] or [*HTTPError] with its status, anything else
-// as 500.
+// (a result json.Marshal refuses included) as 500; each is given first to
+// the [WithHandlerErrorObserver] observer, if any. Every body ends with a
+// newline, as the middleware's do; 204 and 304 have no body and no
+// Content-Type.
 //
 // Handle returns a [*TagError] if In cannot be decoded into (a malformed
 // validate tag, an unsupported field type), so that the mistake shows at
@@ -1604,6 +1802,9 @@ func Request(ctx context.Context) (r *http.Request, ok bool) {
 // concurrent use.
 func Handle[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts ...DecodeOption) (http.Handler, error) {
 	cfg := newDecodeConfig(opts)
+	if cfg.optErr != nil {
+		return nil, cfg.optErr
+	}
 	var tr *typeRules
 	if reflect.TypeFor[In]() != reflect.TypeFor[NoBody]() {
 		tr = rulesFor(reflect.TypeFor[In]())
@@ -1624,36 +1825,44 @@ func (h *typedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request
 	var in In
 	if h.rules != nil {
 		if err := decodeRequest(r, h.rules, &h.cfg, reflect.ValueOf(&in).Elem()); err != nil {
-			WriteError(w, r, err)
+			h.fail(w, r, err)
 			return
 		}
 	}
 	out, err := h.fn(&requestContext{Context: r.Context(), r: r}, in)
 	if err != nil {
-		WriteError(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	status, body := http.StatusOK, any(out)
+	var hdr http.Header
 	if rs, ok := body.(responder); ok {
-		var hdr http.Header
 		status, hdr, body = rs.response()
 		if status == 0 {
 			status = http.StatusOK
 		}
-		for k, vs := range hdr {
-			for _, v := range vs {
-				w.Header().Add(k, v)
-			}
+	}
+	var b []byte
+	if status != http.StatusNoContent && status != http.StatusNotModified {
+		// Encoded before any header is set: a failure is a plain 500,
+		// without the Response's Location or Content-Type.
+		if b, err = json.Marshal(body); err != nil {
+			h.fail(w, r, err)
+			return
 		}
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		WriteError(w, r, err)
-		return
+	for k, vs := range hdr {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	if status != http.StatusNoContent && status != http.StatusNotModified {
-		_, _ = w.Write(b)
+	writeJSONBytes(w, status, b)
+}
+
+// fail reports err to the observer, if any, and writes it with [WriteError].
+func (h *typedHandler[In, Out]) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if h.cfg.observe != nil {
+		h.cfg.observe(r, err)
 	}
+	WriteError(w, r, err)
 }

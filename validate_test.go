@@ -5,14 +5,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -361,6 +369,56 @@ func TestDecodeIntegers(t *testing.T) {
 				{Type: "int_from_float", Loc: []any{"body", "u8"}, Msg: "Input should be a valid integer, got a number with a fractional part"},
 			}},
 	}
+	fromFloat := func(field string) FieldError {
+		return FieldError{Type: "int_from_float", Loc: []any{"body", field}, Msg: "Input should be a valid integer, got a number with a fractional part"}
+	}
+	leMax := FieldError{Type: "less_than_equal", Loc: []any{"body", "i64"}, Msg: "Input should be less than or equal to 9223372036854775807", Ctx: map[string]any{"le": int64(9223372036854775807)}}
+	geMin := FieldError{Type: "greater_than_equal", Loc: []any{"body", "i64"}, Msg: "Input should be greater than or equal to -9223372036854775808", Ctx: map[string]any{"ge": int64(-9223372036854775808)}}
+	// The decimal text decides, exactly: never rounded through float64.
+	exact := []struct {
+		lit     string
+		want    int64
+		wantErr *FieldError
+	}{
+		{lit: "1e-400", wantErr: ptr(fromFloat("i64"))},
+		{lit: "-1e-400", wantErr: ptr(fromFloat("i64"))},
+		{lit: "1.00000000000000000001", wantErr: ptr(fromFloat("i64"))},
+		{lit: "0.99999999999999999999", wantErr: ptr(fromFloat("i64"))},
+		{lit: "9007199254740993.5", wantErr: ptr(fromFloat("i64"))},
+		{lit: "1e400", wantErr: &leMax},
+		{lit: "-1e400", wantErr: &geMin},
+		{lit: "1e99999999999999999999", wantErr: &leMax},
+		{lit: "1e-99999999999999999999", wantErr: ptr(fromFloat("i64"))},
+		{lit: "12345678901234567890", wantErr: &leMax},
+		{lit: "9223372036854775807.0", want: math.MaxInt64},
+		{lit: "9223372036854775807.5", wantErr: ptr(fromFloat("i64"))},
+		{lit: "9223372036854775808.0", wantErr: &leMax},
+		{lit: "-9223372036854775808e0", want: math.MinInt64},
+		{lit: "922337203685477580.7e1", want: math.MaxInt64},
+		{lit: "9007199254740993e0", want: 9007199254740993}, // not a float64
+		{lit: "-0", want: 0},
+		{lit: "0.0", want: 0},
+		{lit: "-0.0e-5", want: 0},
+		{lit: "0e400", want: 0},
+		{lit: "1E+2", want: 100},
+		{lit: "1.0", want: 1},
+		{lit: "1e2", want: 100},
+		{lit: "1500e-3", wantErr: ptr(fromFloat("i64"))},
+		{lit: "1500e-2", want: 15},
+		{lit: "0.000123e6", want: 123},
+	}
+	for _, e := range exact {
+		tc := struct {
+			name    string
+			in      string
+			want    ints
+			wantErr []FieldError
+		}{name: "i64 " + e.lit, in: `{"i64":` + e.lit + `}`, want: ints{I64: e.want}}
+		if e.wantErr != nil {
+			tc.want, tc.wantErr = ints{}, []FieldError{*e.wantErr}
+		}
+		tests = append(tests, tc)
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -520,7 +578,7 @@ func TestHandleResponses(t *testing.T) {
 	}{
 		{"created with location", "POST", "/people/g1", tutorialBody,
 			reply{201, "application/json", tutorialBody}, http.Header{"Location": {"/people/g1/Foo"}, "Content-Type": {"application/json"}}},
-		{"no content", "DELETE", "/people/1", "", reply{204, "application/json", ""}, http.Header{"Content-Type": {"application/json"}}},
+		{"no content", "DELETE", "/people/1", "", reply{204, "", ""}, http.Header{}},
 		{"http error", "DELETE", "/people/404", "", reply{404, "application/json", `{"detail":"Person not found"}`},
 			http.Header{"X-Reason": {"gone"}, "Content-Type": {"application/json"}}},
 		{"other error is 500 without details", "DELETE", "/people/500", "", reply{500, "application/json", `{"detail":"Internal Server Error"}`},
@@ -600,6 +658,7 @@ func FuzzDecodePerson(f *testing.F) {
 	for _, s := range []string{
 		tutorialBody, `{"name":"Foo","age":"x"}`, `{}`, `null`, `[]`, ``, `{"name":"\u00e9\ud83d\ude00","gender":"","age":0,"checked":true}`,
 		`{"name":"a","gender":"b","age":1e2,"checked":true,"x":1}`, `{"age":-0.0,"name":"<&>","gender":"\u2028","checked":false}`,
+		`{"a\nINFO forged":1}`, "{\"\u2028\x7f\":1}",
 	} {
 		f.Add([]byte(s))
 	}
@@ -610,7 +669,9 @@ func FuzzDecodePerson(f *testing.F) {
 			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
 				t.Fatalf("error %T %v, want *ValidationError with errors", err, err)
 			}
-			_ = err.Error()
+			if msg := err.Error(); hasControl(msg) {
+				t.Fatalf("Error() = %q holds a control character", msg)
+			}
 			return
 		}
 		again, err := json.Marshal(p)
@@ -633,6 +694,9 @@ func FuzzDecodeOrder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o, err := DecodeBytes[order](data)
 		if err != nil {
+			if msg := err.Error(); hasControl(msg) {
+				t.Fatalf("Error() = %q holds a control character", msg)
+			}
 			return
 		}
 		o.Raw, o.Any = nil, nil // kept or re-decoded by encoding/json: not ours to compare
@@ -647,6 +711,42 @@ func FuzzDecodeOrder(f *testing.F) {
 		o2.Raw, o2.Any = nil, nil
 		if diff := cmp.Diff(o, o2); diff != "" {
 			t.Errorf("round trip mismatch (-first +second):\n%s", diff)
+		}
+	})
+}
+
+// FuzzDecodeInteger checks the integer decoder against math/big's exact
+// rationals: a number is accepted iff it is an integer in int64's range,
+// with its exact value.
+func FuzzDecodeInteger(f *testing.F) {
+	for _, s := range []string{"0", "-0", "1e2", "1.5", "1e-400", "1.00000000000000000001", "9223372036854775807",
+		"-9223372036854775808", "9223372036854775808", "1E+2", "0.0e7", "12345678901234567890", "1500e-2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, lit string) {
+		lit = strings.TrimSpace(lit)
+		if !json.Valid([]byte(lit)) || len(lit) > 64 || !strings.ContainsAny(lit[:1], "-0123456789") {
+			return
+		}
+		if e := strings.IndexAny(lit, "eE"); e >= 0 && len(strings.TrimLeft(lit[e+1:], "+-0")) > 3 {
+			return // big.Rat would build 10^exp
+		}
+		want, ok := new(big.Rat).SetString(lit)
+		if !ok {
+			t.Fatalf("big.Rat cannot read %q", lit)
+		}
+		got, err := DecodeBytes[int64]([]byte(lit))
+		fits := want.IsInt() && want.Num().IsInt64()
+		if fits != (err == nil) {
+			t.Fatalf("DecodeBytes[int64](%s) = %d, %v; exact value %s", lit, got, err, want.RatString())
+		}
+		if fits && got != want.Num().Int64() {
+			t.Fatalf("DecodeBytes[int64](%s) = %d, want %s", lit, got, want.RatString())
+		}
+		if !want.IsInt() {
+			if fe := fieldErrors(t, err); len(fe) != 1 || fe[0].Type != "int_from_float" {
+				t.Fatalf("DecodeBytes[int64](%s): %v, want int_from_float", lit, err)
+			}
 		}
 	})
 }
@@ -719,7 +819,7 @@ func TestReadLimitedNeverGrowsPastTheLimit(t *testing.T) {
 	t.Parallel()
 	const limit = 1000
 	src := &countingReader{r: strings.NewReader(strings.Repeat("x", 100_000))}
-	buf, err := readLimited(src, -1, limit)
+	buf, err := readLimited(src, limit)
 	if !errors.Is(err, ErrBodyTooLarge) || buf != nil {
 		t.Fatalf("readLimited = %v, %v; want ErrBodyTooLarge", buf, err)
 	}
@@ -906,4 +1006,516 @@ func fieldErrors(t *testing.T, err error) []FieldError {
 		t.Fatalf("not a validation error: %v", err)
 	}
 	return nil
+}
+
+// trickle sends data and then, on the next Read, calls block (if any)
+// before reporting the end of the body.
+type trickle struct {
+	data  []byte
+	block func()
+}
+
+func (t *trickle) Read(p []byte) (int, error) {
+	if len(t.data) > 0 {
+		n := copy(p, t.data)
+		t.data = t.data[n:]
+		return n, nil
+	}
+	if t.block != nil {
+		t.block()
+		t.block = nil
+	}
+	return 0, io.EOF
+}
+
+func totalAlloc() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.TotalAlloc
+}
+
+// TestDeclaredLengthAllocatesNothing: memory follows the bytes a client
+// sends, not the Content-Length it declares. Not parallel: it measures the
+// process's allocations.
+func TestDeclaredLengthAllocatesNothing(t *testing.T) {
+	const declared = 64 << 20
+	const budget = 64 << 10
+	newRequest := func(rd io.Reader) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/", rd)
+		r.ContentLength = declared
+		r.Header.Set("Content-Type", "application/json")
+		return r
+	}
+	t.Run("2-byte body", func(t *testing.T) {
+		const calls = 4
+		before := totalAlloc()
+		for range calls {
+			_, err := Decode[map[string]int](newRequest(&trickle{data: []byte("{}")}), WithMaxBodyBytes(128<<20))
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+		}
+		if got := (totalAlloc() - before) / calls; got > budget {
+			t.Errorf("a 2-byte body declaring %d bytes allocated %d bytes per call, want at most %d", declared, got, budget)
+		}
+	})
+	t.Run("blocked after 2 bytes", func(t *testing.T) {
+		// The reader measures while it blocks, before the body ends: an
+		// idle connection that declared 64 MiB must hold no megabytes.
+		var before, during uint64
+		rd := &trickle{data: []byte("{}"), block: func() { during = totalAlloc() }}
+		r := newRequest(rd)
+		before = totalAlloc()
+		if _, err := Decode[map[string]int](r, WithMaxBodyBytes(128<<20)); err != nil {
+			t.Fatalf("Decode: %v", err)
+		}
+		if got := during - before; got > budget {
+			t.Errorf("%d bytes allocated before the blocked body ended, want at most %d", got, budget)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Pointer types that point, through pointers only, back to themselves: no
+// JSON value ends them.
+type (
+	selfPtr  *selfPtr
+	cycleA   *cycleB
+	cycleB   *cycleA
+	intoLoop *selfPtr // not in the cycle itself, but reaches one
+	holdsPtr struct {
+		P selfPtr `json:"p" validate:"required"`
+	}
+	// selfSlice is fine: a slice of itself ends on finite input.
+	selfSlice []selfSlice
+)
+
+// TestPointerCycleIsTagError: a pointer cycle is a TagError from Decode and
+// Handle, never a stack overflow (or an endless loop over its rules).
+func TestPointerCycleIsTagError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		decode func() error
+	}{
+		{"type P *P", func() error { _, err := DecodeBytes[selfPtr]([]byte(`1`)); return err }},
+		{"two-type cycle", func() error { _, err := DecodeBytes[cycleA]([]byte(`1`)); return err }},
+		{"pointer into a cycle", func() error { _, err := DecodeBytes[intoLoop]([]byte(`1`)); return err }},
+		{"field with rules", func() error { _, err := DecodeBytes[holdsPtr]([]byte(`{"p":1}`)); return err }},
+		{"Decode", func() error {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`1`))
+			r.Header.Set("Content-Type", "application/json")
+			_, err := Decode[cycleB](r)
+			return err
+		}},
+		{"Handle", func() error {
+			_, err := Handle(func(context.Context, holdsPtr) (NoBody, error) { return NoBody{}, nil })
+			return err
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.decode()
+			var te *TagError
+			if !errors.As(err, &te) {
+				t.Fatalf("error %v, want *TagError", err)
+			}
+			if !strings.Contains(err.Error(), "pointer cycle") {
+				t.Errorf("error %q, want it to name the pointer cycle", err)
+			}
+		})
+	}
+	got, err := DecodeBytes[selfSlice]([]byte(`[[],[[]]]`))
+	if diff := cmp.Diff(selfSlice{{}, {{}}}, got); err != nil || diff != "" {
+		t.Errorf("selfSlice: %v (-want +got):\n%s", err, diff)
+	}
+}
+
+// hasControl reports whether s holds a byte that could start a forged log
+// line or rewrite a terminal.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' })
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+// TestErrorStringsEscapeControls: Error() of every error the decoder builds
+// escapes control characters, so log.Printf("%v", err) cannot forge a line.
+func TestErrorStringsEscapeControls(t *testing.T) {
+	t.Parallel()
+	forged := "a\nINFO forged\r\x1b[2J\u2028"
+	keyErr := func() error {
+		_, err := DecodeBytes[ints]([]byte(`{"a\nINFO forged\r\u001b[2J\u2028":1}`))
+		return err
+	}
+	tests := []struct {
+		name string
+		err  func() error
+		want string // a part of Error() that must be there, escaped
+	}{
+		{"extra_forbidden key", keyErr, `body.a\nINFO forged\r\u001b[2J\u2028: Extra inputs are not permitted`},
+		{"map key", func() error {
+			_, err := DecodeBytes[map[string]int]([]byte(`{"k\n1":"x"}`))
+			return err
+		}, `body.k\n1: Input should be a valid integer`},
+		{"Validate message", func() error {
+			_, err := DecodeBytes[contact]([]byte(`{"email":"a@b","others":["a@b","c@d","e@f"]}`))
+			var ve *ValidationError
+			errors.As(err, &ve)
+			ve.Errors[0].Msg = forged
+			return ve
+		}, `body.others: a\nINFO forged`},
+		{"FieldError", func() error { return FieldError{Loc: []any{"body", forged, 1}, Msg: forged} }, `body.a\nINFO forged\r\u001b[2J\u2028.1: a\nINFO`},
+		{"RequestError", func() error {
+			r := httptest.NewRequest(http.MethodPost, "/", failingReader{errors.New(forged)})
+			r.Header.Set("Content-Type", "application/json")
+			_, err := Decode[Person](r)
+			return err
+		}, `read: a\nINFO forged`},
+		{"HTTPError", func() error { return &HTTPError{Status: 404, Detail: forged} }, `404: a\nINFO forged`},
+		{"TagError", func() error { return &TagError{Type: reflect.TypeFor[Person](), Field: "Name", Msg: forged} }, `Name: a\nINFO forged`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			msg := tc.err().Error()
+			if hasControl(msg) {
+				t.Errorf("Error() = %q holds a control character", msg)
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("Error() = %q, want it to contain %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// echoing is a json.Unmarshaler whose error repeats its input, as many do.
+type echoing struct{ s string }
+
+func (e *echoing) UnmarshalJSON(b []byte) error {
+	if string(b) == `"ok"` || string(b) == "null" {
+		e.s = string(b)
+		return nil
+	}
+	return fmt.Errorf("cannot use %s", b)
+}
+
+// required holds one required field of each kind decoded by methods.
+type requiredKinds struct {
+	T   time.Time        `json:"t" validate:"required"`
+	PT  *time.Time       `json:"pt" validate:"required"`
+	R   json.RawMessage  `json:"r" validate:"required"`
+	PR  *json.RawMessage `json:"pr" validate:"required"`
+	U   echoing          `json:"u" validate:"required"`
+	PU  *echoing         `json:"pu" validate:"required"`
+	X   textKey          `json:"x" validate:"required"`
+	PX  *textKey         `json:"px" validate:"required"`
+	A   any              `json:"a" validate:"required"`
+	ND  jwt.NumericDate  `json:"nd" validate:"required"`
+	Str *string          `json:"str" validate:"required"`
+}
+
+type optionalKinds struct {
+	T  time.Time       `json:"t"`
+	PT *time.Time      `json:"pt"`
+	R  json.RawMessage `json:"r"`
+	U  echoing         `json:"u"`
+	PU *echoing        `json:"pu"`
+	A  any             `json:"a"`
+}
+
+// TestRequiredMeansNotNull: required is present and not null for every
+// type: absent is "missing"; null is the type's own error where pydantic has
+// one (datetime_type, string_type, float_type), else "missing".
+func TestRequiredMeansNotNull(t *testing.T) {
+	t.Parallel()
+	missingAt := func(name string) FieldError { return missing([]any{"body", name}) }
+	datetimeType := func(name string) FieldError {
+		return FieldError{Type: "datetime_type", Loc: []any{"body", name}, Msg: "Input should be a valid datetime"}
+	}
+	stringType := func(name string) FieldError {
+		return FieldError{Type: "string_type", Loc: []any{"body", name}, Msg: "Input should be a valid string"}
+	}
+	all := []string{"t", "pt", "r", "pr", "u", "pu", "x", "px", "a", "nd", "str"}
+	var absent []FieldError
+	for _, n := range all {
+		absent = append(absent, missingAt(n))
+	}
+	nulls := `{"t":null,"pt":null,"r":null,"pr":null,"u":null,"pu":null,"x":null,"px":null,"a":null,"nd":null,"str":null}`
+	tests := []struct {
+		name, body string
+		want       []FieldError
+	}{
+		{"absent", `{}`, absent},
+		{"null", nulls, []FieldError{
+			datetimeType("t"), datetimeType("pt"), missingAt("r"), missingAt("pr"), missingAt("u"), missingAt("pu"),
+			stringType("x"), stringType("px"), missingAt("a"),
+			{Type: "float_type", Loc: []any{"body", "nd"}, Msg: "Input should be a valid number"}, stringType("str"),
+		}},
+		{"values", `{"t":"2024-01-02T03:04:05Z","pt":"2024-01-02T03:04:05Z","r":1,"pr":[],"u":"ok","pu":"ok","x":"k","px":"k","a":0,"nd":1,"str":""}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[requiredKinds]([]byte(tc.body))
+			if diff := cmp.Diff(tc.want, fieldErrors(t, err)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("not required: null is the zero value", func(t *testing.T) {
+		t.Parallel()
+		got, err := DecodeBytes[optionalKinds]([]byte(`{"t":null,"pt":null,"r":null,"u":null,"pu":null,"a":null}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// json.RawMessage keeps null as the text null (as encoding/json
+		// does), so that null and absent (nil) differ; an Unmarshaler is
+		// given null; pointers are nil.
+		want := optionalKinds{R: json.RawMessage("null"), U: echoing{"null"}}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(echoing{})); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+}
+
+type parsedKinds struct {
+	T  time.Time  `json:"t"`
+	IP netip.Addr `json:"ip"`
+	B  *big.Int   `json:"b"`
+	U  echoing    `json:"u"`
+}
+
+// TestUnmarshalerErrorsNeverEchoInput: what a time.Time, netip.Addr,
+// *big.Int or any other unmarshaler says about a bad value holds the value;
+// the error carries a fixed text instead.
+func TestUnmarshalerErrorsNeverEchoInput(t *testing.T) {
+	t.Parallel()
+	const secret = "SeCrEt"
+	valueError := func(name, typ string) FieldError {
+		return FieldError{Type: "value_error", Loc: []any{"body", name}, Msg: "Value error, invalid value for " + typ,
+			Ctx: map[string]any{"error": "invalid value for " + typ}}
+	}
+	datetimeParsing := FieldError{Type: "datetime_parsing", Loc: []any{"body", "t"}, Msg: "Input should be a valid datetime, invalid datetime format",
+		Ctx: map[string]any{"error": "invalid datetime format"}}
+	tests := []struct {
+		name, body string
+		want       []FieldError
+	}{
+		{"strings", `{"t":"` + secret + `","ip":"` + secret + `","b":"` + secret + `","u":"` + secret + `"}`, []FieldError{
+			datetimeParsing, valueError("ip", "netip.Addr"), valueError("b", "big.Int"), valueError("u", "jwtauth.echoing")}},
+		{"near misses", `{"t":"2024-13-02T03:04:05Z` + secret + `","ip":"1.2.3.4` + secret + `","b":1` + `,"u":["` + secret + `"]}`, []FieldError{
+			datetimeParsing, valueError("ip", "netip.Addr"), valueError("u", "jwtauth.echoing")}},
+		{"not strings", `{"t":1,"ip":2,"b":{"` + secret + `":1}}`, []FieldError{
+			{Type: "datetime_type", Loc: []any{"body", "t"}, Msg: "Input should be a valid datetime"},
+			{Type: "string_type", Loc: []any{"body", "ip"}, Msg: "Input should be a valid string"},
+			valueError("b", "big.Int")}},
+		{"valid", `{"t":"2024-01-02T03:04:05Z","ip":"::1","b":123456789012345678901234567890,"u":"ok"}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[parsedKinds]([]byte(tc.body))
+			got := fieldErrors(t, err)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			for _, fe := range got {
+				if strings.Contains(fe.Msg, secret) || strings.Contains(fmt.Sprint(fe.Ctx), secret) {
+					t.Errorf("%v echoes the input", fe)
+				}
+			}
+			if err != nil && strings.Contains(err.Error(), secret) {
+				t.Errorf("Error() = %q echoes the input", err)
+			}
+		})
+	}
+}
+
+// TestHandleHeadersAndBodies: a Response's own headers are kept (the
+// Content-Type included), 204 and 304 carry no Content-Type and no body, and
+// every body ends with a newline, as the middleware's do.
+func TestHandleHeadersAndBodies(t *testing.T) {
+	t.Parallel()
+	h, err := Handle(func(ctx context.Context, _ NoBody) (Response[any], error) {
+		r, _ := Request(ctx)
+		switch r.URL.Path {
+		case "/geo":
+			return Response[any]{Header: http.Header{"Content-Type": {"application/geo+json"}}, Body: map[string]string{"type": "Point"}}, nil
+		case "/204":
+			return Response[any]{Status: 204, Body: map[string]string{"ignored": "x"}}, nil
+		case "/304":
+			return Response[any]{Status: 304, Header: http.Header{"Etag": {`"v1"`}}}, nil
+		case "/404":
+			return Response[any]{}, &HTTPError{Status: 404, Detail: "Not found"}
+		case "/problem":
+			return Response[any]{}, &HTTPError{Status: 409, Detail: "Conflict", Header: http.Header{"Content-Type": {"application/problem+json"}}}
+		case "/unencodable":
+			return Response[any]{Header: http.Header{"Location": {"/x"}}, Body: math.NaN()}, nil
+		case "/500":
+			return Response[any]{}, errors.New("boom")
+		}
+		return Response[any]{Body: []int{1}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := personHandler(t, WithMaxBodyBytes(10))
+	tests := []struct {
+		name       string
+		h          http.Handler
+		path, body string
+		ctype      string
+		wantStatus int
+		wantHeader http.Header
+		wantBody   string
+	}{
+		{"200", h, "/", "", "", 200, http.Header{"Content-Type": {"application/json"}}, "[1]\n"},
+		{"handler's Content-Type kept", h, "/geo", "", "", 200, http.Header{"Content-Type": {"application/geo+json"}}, `{"type":"Point"}` + "\n"},
+		{"204", h, "/204", "", "", 204, http.Header{}, ""},
+		{"304", h, "/304", "", "", 304, http.Header{"Etag": {`"v1"`}}, ""},
+		{"HTTPError", h, "/404", "", "", 404, http.Header{"Content-Type": {"application/json"}}, `{"detail":"Not found"}` + "\n"},
+		{"HTTPError's Content-Type kept", h, "/problem", "", "", 409, http.Header{"Content-Type": {"application/problem+json"}}, `{"detail":"Conflict"}` + "\n"},
+		{"unencodable result is a plain 500", h, "/unencodable", "", "", 500,
+			http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}}, `{"detail":"Internal Server Error"}` + "\n"},
+		{"500", h, "/500", "", "", 500,
+			http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}}, `{"detail":"Internal Server Error"}` + "\n"},
+		{"422", p, "/", "{}", "application/json", 422, http.Header{"Content-Type": {"application/json"}},
+			`{"detail":[{"type":"missing","loc":["body","name"],"msg":"Field required"},{"type":"missing","loc":["body","gender"],"msg":"Field required"},` +
+				`{"type":"missing","loc":["body","age"],"msg":"Field required"},{"type":"missing","loc":["body","checked"],"msg":"Field required"}]}` + "\n"},
+		{"413", p, "/", tutorialBody, "application/json", 413, http.Header{"Content-Type": {"application/json"}, "Connection": {"close"}},
+			`{"detail":"Request body too large"}` + "\n"},
+		{"415", p, "/", "{}", "text/plain", 415, http.Header{"Content-Type": {"application/json"}},
+			`{"detail":"Unsupported media type: use Content-Type: application/json"}` + "\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader(tc.body))
+			if tc.ctype != "" {
+				r.Header.Set("Content-Type", tc.ctype)
+			}
+			w := httptest.NewRecorder()
+			tc.h.ServeHTTP(w, r)
+			if w.Code != tc.wantStatus {
+				t.Errorf("status %d, want %d", w.Code, tc.wantStatus)
+			}
+			if diff := cmp.Diff(tc.wantHeader, w.Header()); diff != "" {
+				t.Errorf("header (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantBody, w.Body.String()); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestHandlerErrorObserver: every error a Handle handler answers with
+// reaches the observer, with the request, before the response is written.
+func TestHandlerErrorObserver(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	notFound := &HTTPError{Status: 404, Detail: "Not found"}
+	type seen struct {
+		path string
+		err  error
+	}
+	var mu sync.Mutex
+	var got []seen
+	observe := func(r *http.Request, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, seen{r.URL.Path, err})
+	}
+	h, err := Handle(func(ctx context.Context, p Person) (Response[any], error) {
+		switch p.Name {
+		case "boom":
+			return Response[any]{}, boom
+		case "404":
+			return Response[any]{}, notFound
+		case "nan":
+			return Response[any]{Body: math.NaN()}, nil
+		}
+		return Response[any]{Body: p}, nil
+	}, WithHandlerErrorObserver(observe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	person := func(name string) string {
+		return `{"name":"` + name + `","gender":"g","age":1,"checked":true}`
+	}
+	tests := []struct {
+		name, body string
+		ctype      string
+		check      func(error) bool // nil: not observed
+	}{
+		{"success is not observed", person("ok"), "application/json", nil},
+		{"500", person("boom"), "application/json", func(err error) bool { return err == boom }},
+		{"HTTPError", person("404"), "application/json", func(err error) bool { return err == notFound }},
+		{"unencodable result", person("nan"), "application/json", func(err error) bool {
+			var uve *json.UnsupportedValueError
+			return errors.As(err, &uve)
+		}},
+		{"422", `{}`, "application/json", func(err error) bool { var ve *ValidationError; return errors.As(err, &ve) }},
+		{"415", person("ok"), "text/plain", func(err error) bool { return errors.Is(err, ErrUnsupportedMediaType) }},
+	}
+	for _, tc := range tests {
+		got = nil
+		r := httptest.NewRequest(http.MethodPost, "/"+url.PathEscape(tc.name), strings.NewReader(tc.body))
+		r.Header.Set("Content-Type", tc.ctype)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		switch {
+		case tc.check == nil && len(got) != 0:
+			t.Errorf("%s: observed %v, want nothing", tc.name, got)
+		case tc.check != nil && (len(got) != 1 || got[0].path != r.URL.Path || !tc.check(got[0].err)):
+			t.Errorf("%s: observed %v, want one error for /%s", tc.name, got, tc.name)
+		}
+	}
+	if _, err := Handle(func(context.Context, NoBody) (NoBody, error) { return NoBody{}, nil }, WithHandlerErrorObserver(nil)); err == nil {
+		t.Error("Handle with WithHandlerErrorObserver(nil) succeeded, want an error")
+	}
+}
+
+// rootChecked fails its own Validate always; its field's Validate runs on
+// its own.
+type rootChecked struct {
+	Named named `json:"named"`
+}
+
+func (*rootChecked) Validate() error { return errors.New("root Validate ran") }
+
+// TestSkipRootValidate: claims decoding (golang-jwt calls the claims'
+// Validate itself) skips only the root value's Validate; nested values are
+// validated as in a body.
+func TestSkipRootValidate(t *testing.T) {
+	t.Parallel()
+	cfg := decodeConfig{maxDepth: DefaultMaxDepth, skipRootValidate: true}
+	decode := func(t *testing.T, v any, body string) []FieldError {
+		t.Helper()
+		rv := reflect.ValueOf(v).Elem()
+		return fieldErrors(t, decodeData([]byte(body), rulesFor(rv.Type()), &cfg, rv))
+	}
+	t.Run("struct root", func(t *testing.T) {
+		t.Parallel()
+		want := []FieldError{{Type: "value_error", Loc: []any{"body", "named"}, Msg: "Value error, n must not be bad", Ctx: map[string]any{"error": "n must not be bad"}}}
+		if diff := cmp.Diff(want, decode(t, new(rootChecked), `{"named":{"n":"bad"}}`)); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+		if got := decode(t, new(rootChecked), `{"named":{"n":"ok"}}`); got != nil {
+			t.Errorf("valid body: %v, want no errors", got)
+		}
+	})
+	t.Run("non-struct root", func(t *testing.T) {
+		t.Parallel()
+		// emailList's own Validate (at most 2) is skipped at the root; its
+		// elements' are not.
+		want := []FieldError{{Type: "value_error", Loc: []any{"body", 2}, Msg: "Value error, not an email address", Ctx: map[string]any{"error": "not an email address"}}}
+		if diff := cmp.Diff(want, decode(t, new(emailList), `["a@b","c@d","x"]`)); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
 }
