@@ -768,15 +768,16 @@ func putBuffer(b *[]byte) {
 func readLimited(rd io.Reader, limit int64) (*[]byte, error) {
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
-	// Never read, nor grow the buffer, past one byte over the limit.
-	rd = io.LimitReader(rd, limit+1)
+	// Never read, nor grow the buffer, past one byte over the limit (no
+	// io.LimitReader: it would cost an allocation per body).
+	end := int(limit) + 1
 	for {
 		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(max(2*cap(buf), 512), int(limit)+1))
+			grown := make([]byte, len(buf), min(max(2*cap(buf), 512), end))
 			copy(grown, buf)
 			buf = grown
 		}
-		n, err := rd.Read(buf[len(buf):cap(buf)])
+		n, err := rd.Read(buf[len(buf):min(cap(buf), end)])
 		buf = buf[:len(buf)+n]
 		if int64(len(buf)) > limit {
 			*bp = buf
