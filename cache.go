@@ -63,28 +63,32 @@ func (c *tokenCache) put(sum [32]byte, dot2 int, v *verifier, key *Key, kid stri
 // the key that verified the entry is no longer its source's key. A token
 // whose signature differs from the one the entry verified (another encoding
 // of it, or a forgery) is served only if the entry's key verifies that
-// signature too; otherwise it is a miss, and the full path refuses it.
-func (m *Middleware) fromCache(ctx context.Context, tok string, dot2 int, sum [32]byte) (*principal, *verifier) {
+// signature too. If it does not, the error is final: the full path would
+// look up the same key for the same header and verify the same bytes again.
+func (m *Middleware) fromCache(ctx context.Context, tok string, dot2 int, sum [32]byte) (*principal, *verifier, error) {
 	e := m.cache.get(sum)
 	if e == nil || e.signed != tok[:dot2] {
-		return nil, nil
+		return nil, nil, nil
 	}
 	k, err := e.v.keys.Key(ctx, e.kid, e.key.alg)
 	if err != nil || k != e.key {
 		m.cache.drop(sum)
-		return nil, nil
+		return nil, nil, nil
 	}
 	if sig := tok[dot2+1:]; sig != e.sig {
 		raw, err := decodeSegment(sig)
-		if err != nil || e.key.verify(e.signed, raw) != nil {
-			return nil, nil
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := e.key.verify(e.signed, raw); err != nil {
+			return nil, nil, invalid(jwt.ErrTokenSignatureInvalid, err)
 		}
 	}
 	claims, err := m.copyClaims(e.claims, e.payload)
 	if err != nil {
-		return nil, nil
+		return nil, nil, nil
 	}
-	return &principal{m: m, token: tok, claims: claims, payload: e.payload}, e.v
+	return &principal{m: m, token: tok, claims: claims, payload: e.payload}, e.v, nil
 }
 
 // copyClaims gives a cache hit its own claims value: a deep copy for the

@@ -100,7 +100,7 @@ func TestCacheHoldsOnlyAcceptedTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	dot2 := strings.LastIndexByte(good, '.')
-	if p, _ := m.fromCache(context.Background(), good, dot2, sha256.Sum256([]byte(good[:dot2]))); p == nil {
+	if p, _, _ := m.fromCache(context.Background(), good, dot2, sha256.Sum256([]byte(good[:dot2]))); p == nil {
 		t.Fatal("an accepted token is not served from the cache")
 	}
 	// Once it expires, the next request refuses it and frees its slot.
@@ -195,8 +195,10 @@ func TestCacheOneSlotPerSignedContent(t *testing.T) {
 	}
 	dot2 := strings.LastIndexByte(tok, '.')
 	forged := tok[:dot2+1] + strings.Repeat("A", len(tok)-dot2-1)
-	if p, _ := m.fromCache(ctx, forged, dot2, sha256.Sum256([]byte(tok[:dot2]))); p != nil {
-		t.Fatal("a forged signature on cached content was served from the cache")
+	// The cache's verdict on a forged signature is final: the full path
+	// would verify the same bytes with the same key a second time.
+	if p, _, err := m.fromCache(ctx, forged, dot2, sha256.Sum256([]byte(tok[:dot2]))); p != nil || !errors.Is(err, jwt.ErrTokenSignatureInvalid) {
+		t.Fatalf("a forged signature on cached content: fromCache = %v, %v; want nil and %v", p, err, jwt.ErrTokenSignatureInvalid)
 	}
 	if _, err := m.verify(ctx, forged); !errors.Is(err, jwt.ErrTokenSignatureInvalid) {
 		t.Errorf("forged signature on cached content: err = %v, want %v", err, jwt.ErrTokenSignatureInvalid)
@@ -279,6 +281,24 @@ func TestRevocationHashIgnoresSignatureEncoding(t *testing.T) {
 					t.Errorf("cache %v, %s: err = %v, want %v", cache, tt.name, err, ErrRevoked)
 				}
 			}
+		}
+	}
+}
+
+// TestSigningInputHash: the hash covers the token up to its second dot, as
+// documented, whatever follows.
+func TestSigningInputHash(t *testing.T) {
+	t.Parallel()
+	for tok, signed := range map[string]string{
+		"h.p.s":   "h.p",
+		"h.p.":    "h.p",
+		"h.p.s.x": "h.p",
+		"h.p":     "h.p",
+		"h":       "h",
+		"":        "",
+	} {
+		if got, want := SigningInputHash(tok), sha256.Sum256([]byte(signed)); got != want {
+			t.Errorf("SigningInputHash(%q) is not the SHA-256 of %q", tok, signed)
 		}
 	}
 }

@@ -39,7 +39,6 @@ const (
 	defaultMaxJWKSSize     = 1 << 20
 	minMaxAge              = time.Minute
 	maxMaxAge              = 24 * time.Hour
-	maxRSABits             = 16384
 )
 
 // defaultJWKSAlgorithms is the allowlist of a [JWKS] source without
@@ -1165,8 +1164,8 @@ func rsaPublicKey(n, e []byte) (*rsa.PublicKey, error) {
 	if n[0] == 0 || e[0] == 0 {
 		return nil, fmt.Errorf("%w: RSA \"n\" or \"e\" has a leading zero byte", ErrJWKInvalid)
 	}
-	if len(n)*8 > maxRSABits {
-		return nil, fmt.Errorf("%w: RSA modulus longer than %d bits", ErrJWKInvalid, maxRSABits)
+	if len(n)*8 > MaxRSABits {
+		return nil, fmt.Errorf("%w: RSA modulus longer than %d bits", ErrJWKInvalid, MaxRSABits)
 	}
 	if len(e) > 4 {
 		return nil, fmt.Errorf("%w: RSA exponent too large", ErrJWKInvalid)

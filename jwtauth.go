@@ -376,9 +376,10 @@ type TokenInfo struct {
 	// token up to its second dot (base64url header, ".", base64url
 	// payload), without the signature. It identifies what was signed, for
 	// deny lists of tokens that carry no jti: a signature can be re-encoded
-	// without the key (an ECDSA signature (r, s) verifies as (r, n-s) too,
-	// and RSASSA-PSS signatures are randomised), so a hash over the whole
-	// token would let one token pass a deny list in another encoding. The
+	// without the key (an ECDSA signature (r, s) verifies as (r, n-s) too),
+	// and an issuer may sign the same content twice (ECDSA and RSASSA-PSS
+	// signatures are randomised), so a hash over the whole token would let
+	// one token pass a deny list in another encoding. The
 	// verified-token cache (see [WithCache]) keys on the same hash.
 	Hash [32]byte
 }
@@ -390,10 +391,12 @@ func SigningInputHash(token string) [32]byte {
 	return sha256.Sum256(unsafeBytes(signingInput(token)))
 }
 
-// signingInput returns the compact token up to its last dot.
+// signingInput returns the compact token up to its second dot.
 func signingInput(tok string) string {
-	if i := strings.LastIndexByte(tok, '.'); i >= 0 && strings.IndexByte(tok, '.') < i {
-		return tok[:i]
+	if i := strings.IndexByte(tok, '.'); i >= 0 {
+		if j := strings.IndexByte(tok[i+1:], '.'); j >= 0 {
+			return tok[:i+1+j]
+		}
 	}
 	return tok
 }
@@ -471,7 +474,11 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 	}
 	// One slot per signed content, whatever the signature's encoding.
 	sum := sha256.Sum256(unsafeBytes(tok[:dot2]))
-	if p, v := m.fromCache(ctx, tok, dot2, sum); p != nil {
+	p, v, err := m.fromCache(ctx, tok, dot2, sum)
+	if err != nil {
+		return nil, err
+	}
+	if p != nil {
 		p, err := m.finish(ctx, v, p, &sum)
 		if err != nil {
 			m.cache.drop(sum) // expired or revoked: the slot is better used

@@ -56,15 +56,17 @@ func hasScopes(p *principal, want []string) bool {
 }
 
 // Roles requires every one of roles in the claim called claim (an array of
-// strings, or a space-delimited string), matched exactly. A failure is 403
-// insufficient_scope without a scope attribute.
+// strings, or a space-delimited string), matched exactly. A role with a
+// space, such as "Domain Admins", can match only an element of an array
+// claim. An empty role or one with a control character is malformed. A
+// failure is 403 insufficient_scope without a scope attribute.
 func Roles(claim string, roles ...string) Requirement {
 	want := slices.Clone(roles)
 	r := Requirement{}
 	for _, s := range want {
-		// A role with a space could never match: string claims are split
-		// at spaces.
-		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
+		// A role with a space can match an array element (such as
+		// "Domain Admins"), never a space-delimited string claim.
+		if s == "" || strings.ContainsFunc(s, unicode.IsControl) {
 			r.err = fmt.Errorf("Roles: unusable role %q", s)
 		}
 	}
