@@ -100,6 +100,11 @@ func (o *OIDC) resolve(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: jwks_uri: %w", errDiscoveryConfig, err)
 	}
+	// The discovery hop counts as the first hop of the key fetch: an https
+	// issuer may not send it to plain http, loopback included.
+	if strings.HasPrefix(docURL, "https:") && strings.HasPrefix(u, "http:") {
+		return "", fmt.Errorf("%w: jwks_uri %s is plain http, but the issuer is https", errDiscoveryConfig, quote(redactURL(u)))
+	}
 	o.mu.Lock()
 	o.jwksURI = u
 	o.mu.Unlock()

@@ -150,3 +150,24 @@ func TestOIDCDiscoveryRedirects(t *testing.T) {
 		t.Errorf("the other origin was fetched %d times", n)
 	}
 }
+
+// TestOIDCHTTPSIssuerPlainJWKSURI: the discovery hop counts as the first
+// hop of the key fetch, so an https issuer's document cannot send the key
+// fetch to plain http, not even to loopback.
+func TestOIDCHTTPSIssuerPlainJWKSURI(t *testing.T) {
+	t.Parallel()
+	plain := jwttest.NewJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("k"))
+	srv := jwttest.NewTLSJWKSServer(t, jwttest.NewKey(t, "ES256").WithID("x"))
+	srv.SetDiscoveryDocument(map[string]any{"issuer": srv.Issuer(), "jwks_uri": plain.URL()})
+	o, err := NewOIDC(context.Background(), srv.Issuer(), WithHTTPClient(srv.Client()))
+	if err == nil {
+		defer o.Close()
+		err = o.Err()
+	}
+	if err == nil || !errors.Is(err, errDiscoveryConfig) || !strings.Contains(err.Error(), "is plain http, but the issuer is https") {
+		t.Errorf("error = %v, want the plain-http jwks_uri refused", err)
+	}
+	if n := plain.Fetches(); n != 0 {
+		t.Errorf("the plain-http key set was fetched %d times", n)
+	}
+}
