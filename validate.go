@@ -1685,23 +1685,17 @@ func writeBodyError(w http.ResponseWriter, err error) bool {
 	)
 	switch {
 	case errors.As(err, &ve):
-		w.Header().Set("Content-Type", "application/json")
-		writeJSON(w, http.StatusUnprocessableEntity, struct {
+		writeJSON(w, http.StatusUnprocessableEntity, "", struct {
 			Detail []FieldError `json:"detail"`
 		}{ve.Errors})
 	case errors.As(err, &re):
 		if re.Status == http.StatusRequestEntityTooLarge {
 			w.Header().Set("Connection", "close") // the rest of the body is not read
 		}
-		w.Header().Set("Content-Type", "application/json")
-		writeJSON(w, re.Status, detail{re.Detail})
+		writeJSON(w, re.Status, "", detail{re.Detail})
 	case errors.As(err, &he):
-		for k, vs := range he.Header {
-			for _, v := range vs {
-				w.Header().Add(k, v)
-			}
-		}
-		writeJSON(w, he.Status, detail{he.Detail}) // he.Header's Content-Type, if any, is kept
+		addHeaders(w, he.Header)
+		writeJSON(w, he.Status, he.Header.Get("Content-Type"), detail{he.Detail})
 	default:
 		return false
 	}
@@ -1712,30 +1706,47 @@ type detail struct {
 	Detail string `json:"detail"`
 }
 
-// writeJSON writes v as JSON with status, or a 500 if v cannot be encoded
-// (a Validate method's FieldError may hold anything in Ctx).
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON writes v as JSON with status and contentType ("" for
+// application/json), or a 500 if v cannot be encoded (a Validate method's
+// FieldError may hold anything in Ctx).
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		writeBody(w, http.StatusInternalServerError, bodyInternal)
 		return
 	}
-	writeJSONBytes(w, status, b)
+	writeJSONBytes(w, status, contentType, b)
+}
+
+// addHeaders adds h to the response's headers, except Content-Type, which
+// writeJSONBytes sets.
+func addHeaders(w http.ResponseWriter, h http.Header) {
+	for k, vs := range h {
+		if k == "Content-Type" {
+			continue
+		}
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
 }
 
 // writeJSONBytes writes status and the JSON text b followed by a newline, as
-// every body the library writes ends. Content-Type application/json is set
-// unless the header has one already (a [Response] or [HTTPError] header
-// wins); 204 and 304 get neither a Content-Type nor a body.
-func writeJSONBytes(w http.ResponseWriter, status int, b []byte) {
+// every body the library writes ends. Content-Type is set to contentType
+// (from a [Response] or [HTTPError] header), or application/json if that is
+// "", replacing whatever an outer handler put on w; 204 and 304 get neither
+// a Content-Type nor a body.
+func writeJSONBytes(w http.ResponseWriter, status int, contentType string, b []byte) {
+	h := w.Header()
 	if status == http.StatusNoContent || status == http.StatusNotModified {
+		h.Del("Content-Type")
 		w.WriteHeader(status)
 		return
 	}
-	h := w.Header()
-	if _, ok := h["Content-Type"]; !ok {
-		h.Set("Content-Type", "application/json")
+	if contentType == "" {
+		contentType = "application/json"
 	}
+	h.Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
 }
@@ -1852,12 +1863,8 @@ func (h *typedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request
 			return
 		}
 	}
-	for k, vs := range hdr {
-		for _, v := range vs {
-			w.Header().Add(k, v)
-		}
-	}
-	writeJSONBytes(w, status, b)
+	addHeaders(w, hdr)
+	writeJSONBytes(w, status, hdr.Get("Content-Type"), b)
 }
 
 // fail reports err to the observer, if any, and writes it with [WriteError].

@@ -1348,6 +1348,8 @@ func TestHandleHeadersAndBodies(t *testing.T) {
 			return Response[any]{Header: http.Header{"Content-Type": {"application/geo+json"}}, Body: map[string]string{"type": "Point"}}, nil
 		case "/204":
 			return Response[any]{Status: 204, Body: map[string]string{"ignored": "x"}}, nil
+		case "/204ct":
+			return Response[any]{Status: 204, Header: http.Header{"Content-Type": {"application/json"}}}, nil
 		case "/304":
 			return Response[any]{Status: 304, Header: http.Header{"Etag": {`"v1"`}}}, nil
 		case "/404":
@@ -1377,6 +1379,11 @@ func TestHandleHeadersAndBodies(t *testing.T) {
 		{"200", h, "/", "", "", 200, http.Header{"Content-Type": {"application/json"}}, "[1]\n"},
 		{"handler's Content-Type kept", h, "/geo", "", "", 200, http.Header{"Content-Type": {"application/geo+json"}}, `{"type":"Point"}` + "\n"},
 		{"204", h, "/204", "", "", 204, http.Header{}, ""},
+		{"204 with a Content-Type header", h, "/204ct", "", "", 204, http.Header{}, ""},
+		{"an outer handler's Content-Type is replaced", h, "/", "", "outer:text/html; charset=utf-8", 200, http.Header{"Content-Type": {"application/json"}}, "[1]\n"},
+		{"an outer handler's Content-Type and the handler's: one value", h, "/geo", "", "outer:text/html", 200, http.Header{"Content-Type": {"application/geo+json"}}, `{"type":"Point"}` + "\n"},
+		{"an outer Content-Type on an HTTPError", h, "/404", "", "outer:text/html", 404, http.Header{"Content-Type": {"application/json"}}, `{"detail":"Not found"}` + "\n"},
+		{"an outer Content-Type on a 204", h, "/204", "", "outer:text/html", 204, http.Header{}, ""},
 		{"304", h, "/304", "", "", 304, http.Header{"Etag": {`"v1"`}}, ""},
 		{"HTTPError", h, "/404", "", "", 404, http.Header{"Content-Type": {"application/json"}}, `{"detail":"Not found"}` + "\n"},
 		{"HTTPError's Content-Type kept", h, "/problem", "", "", 409, http.Header{"Content-Type": {"application/problem+json"}}, `{"detail":"Conflict"}` + "\n"},
@@ -1396,10 +1403,12 @@ func TestHandleHeadersAndBodies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader(tc.body))
-			if tc.ctype != "" {
+			w := httptest.NewRecorder()
+			if outer, ok := strings.CutPrefix(tc.ctype, "outer:"); ok {
+				w.Header().Set("Content-Type", outer) // as a middleware in front might
+			} else if tc.ctype != "" {
 				r.Header.Set("Content-Type", tc.ctype)
 			}
-			w := httptest.NewRecorder()
 			tc.h.ServeHTTP(w, r)
 			if w.Code != tc.wantStatus {
 				t.Errorf("status %d, want %d", w.Code, tc.wantStatus)
