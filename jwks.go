@@ -885,7 +885,10 @@ func (s *JWKS) Err() error {
 // Close stops the background refresh, cancels a fetch in flight, waits for
 // both to end and closes the idle connections of the source's own transport
 // (see [WithHTTPClient]), so that no goroutine or connection of the source
-// remains. It always returns nil; calling it again does nothing.
+// remains. A client whose Transport is another [http.RoundTripper] (a
+// tracing or retrying wrapper) is not the source's to close: its owner
+// closes its idle connections after Close. It always returns nil; calling
+// it again does nothing.
 func (s *JWKS) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
