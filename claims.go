@@ -14,7 +14,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
-	"github.com/seedb5d7e80f/jwtauth/internal/safetext"
 )
 
 // decodeRegistered decodes claims JSON that passed checkClaimsJSON into
@@ -227,39 +226,6 @@ func stringList(raw []byte) (list []string, ok bool) {
 		}
 	}
 	return list, true
-}
-
-// claimsError names, for the error observer, where custom claims failed to
-// decode: each problem's claim path and pydantic error type, such as
-// "claims.profile.role: string_type". It holds no claim values. It is
-// deliberately not a [*ValidationError], so that no error handler mistakes
-// a refused token for a 422 body error; the client gets the one 401.
-type claimsError struct{ errs []FieldError }
-
-func (e *claimsError) Error() string {
-	var b strings.Builder
-	for i, fe := range e.errs {
-		if i == 3 {
-			fmt.Fprintf(&b, "; and %d more", len(e.errs)-3)
-			break
-		}
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString("claims")
-		for _, l := range fe.Loc[min(1, len(fe.Loc)):] { // Loc[0] is "body"
-			switch l := l.(type) {
-			case int:
-				fmt.Fprintf(&b, "[%d]", l)
-			default:
-				b.WriteByte('.')
-				b.WriteString(safetext.Escape(fmt.Sprint(l)))
-			}
-		}
-		b.WriteString(": ")
-		b.WriteString(safetext.Escape(fe.Type))
-	}
-	return b.String()
 }
 
 // claimsDecodeError wraps a decode failure of custom claims as a refused

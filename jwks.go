@@ -51,53 +51,10 @@ var defaultJWKSAlgorithms = []string{
 	"EdDSA", "Ed25519",
 }
 
-// Reasons a key of a JSON Web Key Set is skipped. The [JWKError] passed to
-// the handler of [WithJWKSErrorHandler] wraps exactly one of them.
-var (
-	// ErrJWKIgnored: the key is well formed but not for this verifier: its
-	// "use" is not "sig", its "key_ops" lack "verify", its "alg" is not in
-	// the allowlist, or it has no "alg" and the allowlist does not name
-	// exactly one algorithm that fits it.
-	ErrJWKIgnored = errors.New("jwtauth: JWK ignored")
-	// ErrJWKUnsupported: the key's type or curve is not one jwtauth verifies
-	// with, such as a symmetric "oct" key, X25519 or Ed448.
-	ErrJWKUnsupported = errors.New("jwtauth: JWK type unsupported")
-	// ErrJWKInvalid: the key is malformed or too weak: a missing or
-	// malformed member, a point not on its curve, an RSA modulus shorter
-	// than [MinRSABits], an "alg" that does not fit the key, private key
-	// material, or a second key with the same "kid" and "alg".
-	ErrJWKInvalid = errors.New("jwtauth: JWK invalid")
-)
-
-// JWKError reports a key of a JSON Web Key Set that was skipped. Skipping one
-// key never rejects the others.
-type JWKError struct {
-	Index int    // the key's position in the set's "keys" array
-	KID   string // the key's "kid", if it could be read
-	Err   error  // wraps ErrJWKIgnored, ErrJWKUnsupported or ErrJWKInvalid
-}
-
-// Error describes the skipped key.
-func (e *JWKError) Error() string {
-	return fmt.Sprintf("jwtauth: JWKS key %d (kid %s) skipped: %s", e.Index, quote(e.KID), safetext.Escape(fmt.Sprint(e.Err)))
-}
-
 // quote returns s, its control characters escaped ([safetext.Escape]),
 // between double quotes: how the error strings of this file show text that
 // comes from the network or from configuration.
 func quote(s string) string { return `"` + safetext.Escape(s) + `"` }
-
-// escapedError is an error whose text is escaped ([safetext.Escape]) and
-// which still matches what it wraps for [errors.Is] and [errors.As]: for
-// errors of net/http, encoding/json and the like, whose text may hold the
-// server's words.
-type escapedError struct{ err error }
-
-func (e escapedError) Error() string { return safetext.Escape(e.err.Error()) }
-func (e escapedError) Unwrap() error { return e.err }
-
-// Unwrap returns e.Err.
-func (e *JWKError) Unwrap() error { return e.Err }
 
 // JWKSOption configures a [JWKS] or [OIDC] source.
 type JWKSOption func(*jwksConfig)
@@ -820,20 +777,6 @@ func (s *JWKS) slowKey(ctx context.Context, kid, alg string) (*Key, error) {
 	}
 	return nil, errUnknownKey
 }
-
-// skippedKeyError: the token's kid names only keys of the set that were
-// skipped. It matches errUnknownKey and the skip reason (ErrJWKIgnored,
-// ErrJWKUnsupported or ErrJWKInvalid), and says which, without key material.
-type skippedKeyError struct {
-	kid    string
-	reason error
-}
-
-func (e *skippedKeyError) Error() string {
-	return "jwtauth: key " + quote(e.kid) + " was skipped: " + strings.TrimPrefix(safetext.Escape(e.reason.Error()), "jwtauth: ")
-}
-
-func (e *skippedKeyError) Unwrap() []error { return []error{errUnknownKey, e.reason} }
 
 // missFetch returns the fetch in flight, or starts one if no fetch caused by
 // an unknown kid has started within the cooldown, or returns nil.

@@ -1,39 +1,3 @@
-// Package jwtauth protects net/http handlers with JSON Web Tokens and decodes
-// typed, validated JSON request bodies, in the manner of FastAPI's Depends and
-// pydantic, using golang-jwt and the standard library only.
-//
-// A [Middleware] verifies a JWT on every request before the next handler
-// runs, and puts the verified claims into the request context:
-//
-//	mw, err := jwtauth.New(jwtauth.HMAC("HS256", secret),
-//		jwtauth.WithIssuer("https://issuer.example"),
-//		jwtauth.WithAudience("my-api"))
-//	if err != nil {
-//		log.Fatal(err)
-//	}
-//	mux := http.NewServeMux()
-//	mux.Handle("POST /items", mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-//		claims, _ := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](r.Context())
-//		fmt.Fprintln(w, "hello", claims.Subject)
-//	})))
-//
-// Failures follow RFC 6750 and FastAPI: a JSON body {"detail": "..."} and a
-// WWW-Authenticate challenge (see [WriteError]). Every bad token gets the same
-// response; the reason goes to [WithErrorObserver] or [WithErrorHandler].
-//
-// Keys come from a [KeySource]: a secret ([HMAC]), a public key ([PublicKey],
-// [PEM]), a set for rotation ([KeySet]), an identity provider's key set
-// ([NewJWKS], [NewOIDC]), or your own implementation. [NewMultiIssuer] binds
-// several issuers to their own keys. Per-route authorization is
-// [Middleware.Require] with [Scopes], [Roles] or [Check].
-//
-// Bodies are decoded and validated with [Decode] or a typed handler ([Handle]), with
-// every problem reported at once in pydantic's shape (422). The subpackage
-// jwttest helps test code that uses this package.
-//
-// The package is for resource servers that verify tokens. It does not issue
-// tokens, manage sessions or users, or implement OAuth 2.0 flows, and it never
-// accepts unsigned ("none") or encrypted (JWE) tokens.
 package jwtauth
 
 import (
@@ -52,29 +16,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
-)
-
-// Sentinel errors. Every error the middleware reports wraps exactly one of
-// them, and golang-jwt's own error where there is one, so errors.Is works for
-// both (for example errors.Is(err, jwt.ErrTokenExpired)).
-var (
-	// ErrMissingToken means the request carries no token (401, no error code).
-	ErrMissingToken = errors.New("jwtauth: no token in request")
-	// ErrMalformedRequest means the credentials are malformed, such as two
-	// Authorization headers or "Bearer" with no token (400 invalid_request).
-	ErrMalformedRequest = errors.New("jwtauth: malformed authorization request")
-	// ErrInvalidToken means the token is present but not acceptable, for any
-	// reason (401 invalid_token).
-	ErrInvalidToken = errors.New("jwtauth: invalid token")
-	// ErrInsufficientScope means the token is valid but lacks a required scope,
-	// role or permission (403 insufficient_scope).
-	ErrInsufficientScope = errors.New("jwtauth: insufficient scope")
-	// ErrKeysUnavailable means no verification keys can be had right now, for
-	// example a JWKS endpoint never answered (503 with Retry-After).
-	ErrKeysUnavailable = errors.New("jwtauth: verification keys unavailable")
-	// ErrRevoked means the revocation check of [WithRevocationCheck] refused the
-	// token. It is always wrapped together with [ErrInvalidToken].
-	ErrRevoked = errors.New("jwtauth: token revoked")
 )
 
 // Middleware verifies JWTs for net/http handlers. Create one with [New] or

@@ -118,12 +118,6 @@ func (m *Middleware) usable(r Requirement) error {
 	return nil
 }
 
-// scopeError is an insufficient-scope failure with the scope to name.
-type scopeError struct{ scope string }
-
-func (e *scopeError) Error() string { return "jwtauth: insufficient scope" }
-func (e *scopeError) Unwrap() error { return ErrInsufficientScope }
-
 // Require returns middleware that lets a request through only if its claims
 // meet every requirement, checked in order. Use it inside [Middleware.Handler]
 // (for example chi's r.With(mw.Require(jwtauth.Scopes("a")))) . A request

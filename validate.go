@@ -23,27 +23,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
-	"github.com/seedb5d7e80f/jwtauth/internal/safetext"
 )
-
-// Body decoding and validation (FastAPI/pydantic-style).
-//
-// Decisions, in short (each is repeated where it applies):
-//
-//   - Strict JSON: exactly one value, RFC 8259, valid UTF-8, no duplicate or
-//     case-variant object keys anywhere (map keys included), nesting at most
-//     [DefaultMaxDepth] deep unless [WithMaxDepth] says otherwise.
-//   - Strict types (pydantic's strict mode): no coercion, so "25" is not a
-//     number and "true" is not a boolean; null is accepted only by pointers,
-//     slices and maps (nil, as json.Marshal writes them), interfaces,
-//     json.RawMessage and json.Unmarshaler types, and never by a required
-//     field.
-//   - Errors never carry the client's values: not what an unmarshaler
-//     (time.Time, netip.Addr, *big.Int...) says about them either.
-//   - Errors are pydantic v2's types and messages, in pydantic's order
-//     (fields in declaration order, then unknown keys), without "input": a
-//     response never echoes the client's values, only its key names (capped
-//     at 128 bytes). At most [MaxFieldErrors] errors are listed.
 
 // DefaultMaxBodyBytes is the body size limit of [Decode] and [Handle] unless
 // [WithMaxBodyBytes] sets another: 1 MiB.
@@ -61,157 +41,11 @@ const MaxFieldErrors = 100
 // map key) copied into an error location.
 const maxLocKey = 128
 
-// Sentinel errors for requests refused before the body is decoded. The
-// [*RequestError] carrying them unwraps to them, so errors.Is works.
-var (
-	// ErrBodyTooLarge means the body is larger than the limit (413).
-	ErrBodyTooLarge = errors.New("jwtauth: request body too large")
-	// ErrUnsupportedMediaType means the Content-Type is not application/json
-	// (charset utf-8 if any) or the Content-Encoding is not identity (415).
-	ErrUnsupportedMediaType = errors.New("jwtauth: unsupported media type")
-	// ErrBodyRead means the body could not be read, for example because the
-	// client went away (400).
-	ErrBodyRead = errors.New("jwtauth: request body could not be read")
-)
-
-// RequestError is a request refused as a whole before its body was
-// validated: Status is 413 ([ErrBodyTooLarge]), 415 ([ErrUnsupportedMediaType])
-// or 400 ([ErrBodyRead]), Detail the text of the {"detail":"..."} response.
-// It unwraps to its sentinel and, for a read error, to the reader's error.
-type RequestError struct {
-	Status int    // 413, 415 or 400
-	Detail string // the {"detail": ...} text of the response
-	kind   error
-	err    error
-}
-
-// Error returns the sentinel's message and, if any, the underlying error,
-// with control characters escaped.
-func (e *RequestError) Error() string {
-	if e.err != nil {
-		return e.kind.Error() + ": " + safetext.Escape(e.err.Error())
-	}
-	return e.kind.Error()
-}
-
-// Unwrap returns the sentinel and the underlying error, if any.
-func (e *RequestError) Unwrap() []error {
-	if e.err != nil {
-		return []error{e.kind, e.err}
-	}
-	return []error{e.kind}
-}
-
 var (
 	errTooLarge    = &RequestError{Status: http.StatusRequestEntityTooLarge, Detail: "Request body too large", kind: ErrBodyTooLarge}
 	errContentType = &RequestError{Status: http.StatusUnsupportedMediaType, Detail: "Unsupported media type: use Content-Type: application/json", kind: ErrUnsupportedMediaType}
 	errEncoding    = &RequestError{Status: http.StatusUnsupportedMediaType, Detail: "Unsupported Content-Encoding: use identity", kind: ErrUnsupportedMediaType}
 )
-
-// FieldError is one problem in a body, in the shape of a pydantic v2 error:
-// Type is pydantic's error type (such as "missing" or "float_parsing"), Loc
-// the location (string and int elements, starting with "body" in errors from
-// the decoder, such as ["body","items",0,"price"]), Msg pydantic's message
-// and Ctx the values the message was built from (such as {"ge":0}), or nil.
-//
-// A FieldError is also an error, so a Validate method (see [Decode]) can
-// return one; its Loc is then relative to the validated value.
-type FieldError struct {
-	Type string         `json:"type"`          // pydantic's error type, such as "missing"
-	Loc  []any          `json:"loc"`           // where: string and int elements, such as ["body","items",0]
-	Msg  string         `json:"msg"`           // pydantic's message, such as "Field required"
-	Ctx  map[string]any `json:"ctx,omitempty"` // the values in Msg, such as {"ge":0}; may be nil
-}
-
-// Error returns the location, dot-separated, and the message, with control
-// characters escaped (a location holds the client's key names).
-func (e FieldError) Error() string {
-	var b strings.Builder
-	for i, l := range e.Loc {
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		switch l := l.(type) {
-		case string:
-			b.WriteString(safetext.Escape(l))
-		case int:
-			b.WriteString(strconv.Itoa(l))
-		default:
-			b.WriteString(safetext.Escape(fmt.Sprint(l)))
-		}
-	}
-	b.WriteString(": ")
-	b.WriteString(safetext.Escape(e.Msg))
-	return b.String()
-}
-
-// ValidationError lists every problem found in a body (at most
-// [MaxFieldErrors]). [Decode] returns it for a body that is not valid JSON or
-// does not fit the type; the response is 422 {"detail":[...]} with Errors.
-// A Validate method may return one too.
-type ValidationError struct {
-	Errors []FieldError // every problem, in pydantic's order
-}
-
-// Error summarises the first three errors, with control characters escaped;
-// it is bounded in size.
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	b.WriteString("jwtauth: ")
-	b.WriteString(strconv.Itoa(len(e.Errors)))
-	b.WriteString(" validation error(s)")
-	for i, fe := range e.Errors {
-		if i == 3 {
-			b.WriteString("; and ")
-			b.WriteString(strconv.Itoa(len(e.Errors) - 3))
-			b.WriteString(" more")
-			break
-		}
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
-		}
-		b.WriteString(fe.Error())
-	}
-	return b.String()
-}
-
-// TagError reports a type [Decode] cannot decode into: a malformed validate
-// or json tag, a rule that does not fit the field's type, or an unsupported
-// field type (such as a channel, or a pointer cycle like type P *P, which no
-// JSON value ends). It is a programming error, found once per type and cached;
-// [Handle] returns it at construction, [Decode] on every call, and the
-// response is 500.
-type TagError struct {
-	Type  reflect.Type // the struct type holding the field
-	Field string       // the Go field name ("" for the type itself)
-	Msg   string       // what is wrong
-}
-
-// Error names the type, the field and the problem, with control characters
-// escaped.
-func (e *TagError) Error() string {
-	if e.Field == "" {
-		return "jwtauth: cannot decode into " + safetext.Escape(fmt.Sprint(e.Type)) + ": " + safetext.Escape(e.Msg)
-	}
-	return "jwtauth: " + safetext.Escape(fmt.Sprint(e.Type)) + "." + safetext.Escape(e.Field) + ": " + safetext.Escape(e.Msg)
-}
-
-// HTTPError is an error a [Handle] handler returns to answer with Status and
-// FastAPI's {"detail": Detail} body, plus Header (may be nil; a Content-Type
-// in it is kept instead of application/json), like FastAPI's HTTPException.
-// Any other error from a handler is a 500.
-type HTTPError struct {
-	Status int         // the response status, such as 404
-	Detail string      // the {"detail": ...} text
-	Header http.Header // added to the response; may be nil
-}
-
-// Error returns the status and the detail, with control characters escaped.
-func (e *HTTPError) Error() string {
-	return "jwtauth: HTTP " + strconv.Itoa(e.Status) + ": " + safetext.Escape(e.Detail)
-}
 
 // ---------------------------------------------------------------------------
 // Options
