@@ -190,22 +190,6 @@ func appendJSONNames(names []string, t reflect.Type, depth int) []string {
 	return names
 }
 
-// normalizeType lower-cases a typ value and drops an "application/" prefix
-// (RFC 7515 section 4.1.9); New stores the configured type this way.
-func normalizeType(t string) string {
-	return strings.TrimPrefix(strings.ToLower(t), "application/")
-}
-
-// typeMatches reports whether the header's typ names the normalized type
-// want, without allocating.
-func typeMatches(typ, want string) bool {
-	const prefix = "application/"
-	if len(typ) > len(prefix) && strings.EqualFold(typ[:len(prefix)], prefix) {
-		typ = typ[len(prefix):]
-	}
-	return strings.EqualFold(typ, want)
-}
-
 // stringList reads a JSON array of strings (raw, checked JSON); ok is false
 // if an element is not a string. Strings without escapes share raw's memory.
 func stringList(raw []byte) (list []string, ok bool) {
