@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
@@ -127,5 +129,178 @@ func TestCustomClaimsValidateNested(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// badTagClaims cannot be decoded into: its validate tag is malformed.
+type badTagClaims struct {
+	Level int `json:"level" validate:"min=x"`
+	jwt.RegisteredClaims
+}
+
+// appClaims is a custom claims type with its own validation.
+type appClaims struct {
+	Tenant string   `json:"tenant"`
+	Perms  []string `json:"perms"`
+	jwt.RegisteredClaims
+}
+
+func (c *appClaims) Validate() error {
+	if c.Tenant == "" {
+		return errors.New("tenant required")
+	}
+	return nil
+}
+
+func TestCustomClaims(t *testing.T) {
+	t.Parallel()
+	for _, cached := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cache=%v", cached), func(t *testing.T) {
+			t.Parallel()
+			opts := []jwtauth.Option{jwtauth.WithClaims[appClaims]()}
+			if cached {
+				opts = append(opts, jwtauth.WithCache(16))
+			}
+			m := strictHS256(t, opts...)
+			c := goodClaims()
+			c["tenant"] = "acme"
+			c["perms"] = []string{"read"}
+			tok := mint(t, jwt.SigningMethodHS256, secret, c, nil)
+			var seen []string
+			h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ac, ok := jwtauth.ClaimsFrom[*appClaims](r.Context())
+				if !ok {
+					t.Fatal("ClaimsFrom[*appClaims] reported false")
+				}
+				if _, ok := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](r.Context()); ok {
+					t.Error("ClaimsFrom[*jwt.RegisteredClaims] reported true for appClaims")
+				}
+				if raw, ok := jwtauth.TokenFrom(r.Context()); !ok || raw != tok {
+					t.Error("TokenFrom did not return the request's token")
+				}
+				seen = append(seen, ac.Tenant+":"+strings.Join(ac.Perms, ","))
+				// Mutations must not reach any other request.
+				ac.Tenant = "mutated"
+				ac.Perms[0] = "mutated"
+				ac.Perms = append(ac.Perms, "admin")
+			}))
+			for range 3 {
+				req := httptest.NewRequest(http.MethodGet, "/", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			if diff := cmp.Diff([]string{"acme:read", "acme:read", "acme:read"}, seen); diff != "" {
+				t.Errorf("claims seen by successive requests (-want +got):\n%s", diff)
+			}
+
+			// The claims type's own Validate runs.
+			delete(c, "tenant")
+			noTenant := mint(t, jwt.SigningMethodHS256, secret, c, nil)
+			if diff := cmp.Diff(invalidResult, do(t, m.Handler, bearer(noTenant))); diff != "" {
+				t.Errorf("ClaimsValidator (-want +got):\n%s", diff)
+			}
+			// Case variants of the custom type's fields are refused too.
+			variant := rawHS256(secret, hs256Header, claimsJSON(`"Tenant":"evil"`))
+			if diff := cmp.Diff(invalidResult, do(t, m.Handler, bearer(variant))); diff != "" {
+				t.Errorf("case-variant custom claim (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRegisteredClaimsIsolation(t *testing.T) {
+	t.Parallel()
+	m := strictHS256(t, jwtauth.WithCache(4))
+	tok := mint(t, jwt.SigningMethodHS256, secret, goodClaims(), nil)
+	var subs []string
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](r.Context())
+		if !ok {
+			t.Fatal("no claims")
+		}
+		subs = append(subs, c.Subject+"/"+c.Audience[0]+"/"+c.ExpiresAt.Format(time.RFC3339))
+		c.Subject = "mutated"
+		c.Audience[0] = "mutated"
+		c.ExpiresAt.Time = time.Time{}
+	}))
+	for range 3 {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	want := "user-1/" + testAudience + "/" + now.Add(time.Hour).Format(time.RFC3339)
+	if diff := cmp.Diff([]string{want, want, want}, subs); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// profileClaims has nested claims and a custom date.
+type profileClaims struct {
+	AuthTime *jwt.NumericDate `json:"auth_time"`
+	Profile  struct {
+		Role    string           `json:"role"`
+		Updated *jwt.NumericDate `json:"updated"`
+	} `json:"profile"`
+	jwt.RegisteredClaims
+}
+
+// TestCustomClaimsStrict: custom claims are decoded strictly at every
+// level: no case-insensitive matching in nested objects, NumericDates as
+// numbers only, no type coercion.
+func TestCustomClaimsStrict(t *testing.T) {
+	t.Parallel()
+	m := strictHS256(t, jwtauth.WithClaims[profileClaims]())
+	var role string
+	h := func(next http.Handler) http.Handler {
+		return m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, _ := jwtauth.ClaimsFrom[*profileClaims](r.Context())
+			role = c.Profile.Role
+			next.ServeHTTP(w, r)
+		}))
+	}
+	tests := []struct {
+		name     string
+		extra    string
+		want     result
+		wantRole string
+	}{
+		{"valid", `"auth_time":1799999000,"profile":{"role":"user","updated":1799999000}`, okResult, "user"},
+		{"nested case variant is not matched", `"profile":{"ROLE":"admin"}`, okResult, ""},
+		{"nested case-variant pair", `"profile":{"role":"user","ROLE":"admin"}`, invalidResult, ""},
+		{"nested duplicate", `"profile":{"role":"user","role":"admin"}`, invalidResult, ""},
+		{"custom date as string", `"auth_time":"1799999000"`, invalidResult, ""},
+		{"nested date as string", `"profile":{"updated":"1799999000"}`, invalidResult, ""},
+		{"role of wrong type", `"profile":{"role":7}`, invalidResult, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			role = ""
+			tok := rawHS256(secret, hs256Header, claimsJSON(tt.extra))
+			if diff := cmp.Diff(tt.want, do(t, h, bearer(tok))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if role != tt.wantRole {
+				t.Errorf("role = %q, want %q", role, tt.wantRole)
+			}
+		})
+	}
+}
+
+// TestMapClaims: jwt.MapClaims work as a claims type.
+func TestMapClaims(t *testing.T) {
+	t.Parallel()
+	m := strictHS256(t, jwtauth.WithClaims[jwt.MapClaims]())
+	var got []any
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := jwtauth.ClaimsFrom[*jwt.MapClaims](r.Context())
+		exp, err := c.GetExpirationTime()
+		got = []any{(*c)["hello"], exp.Unix(), err}
+	}))
+	tok := rawHS256(secret, hs256Header, claimsJSON(`"hello":"world"`))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if diff := cmp.Diff([]any{"world", now.Add(time.Hour).Unix(), nil}, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -2,8 +2,10 @@ package jwtauth_test
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -11,8 +13,12 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
@@ -230,5 +236,165 @@ func TestEd25519Algorithm(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "Ed448 is not supported") {
 			t.Errorf("NewKey(%q) error = %v, want one saying Ed448 is not supported", alg, err)
 		}
+	}
+}
+
+func selfSignedPEM(t testing.TB, key *rsa.PrivateKey) []byte {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "issuer.example"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func TestPEMSources(t *testing.T) {
+	t.Parallel()
+	pkix, err := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkixPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkix})
+	pkcs1PEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&rsaKey.PublicKey)})
+	edDER, err := x509.MarshalPKIXPublicKey(edPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: edDER})
+	file := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(file, pkixPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rsTok := mint(t, jwt.SigningMethodRS256, rsaKey, goodClaims(), nil)
+	edTok := mint(t, jwt.SigningMethodEdDSA, edPriv, goodClaims(), nil)
+	tests := []struct {
+		name string
+		keys jwtauth.KeySource
+		tok  string
+	}{
+		{"PKIX", jwtauth.PEM("RS256", pkixPEM), rsTok},
+		{"PKCS1", jwtauth.PEM("RS256", pkcs1PEM), rsTok},
+		{"certificate", jwtauth.PEM("RS256", selfSignedPEM(t, rsaKey)), rsTok},
+		{"file", jwtauth.PEMFile("RS256", file), rsTok},
+		{"Ed25519 PKIX", jwtauth.PEM("EdDSA", edPEM), edTok},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := jwtauth.New(tt.keys, jwtauth.WithTimeFunc(clock))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(okResult, do(t, m.Handler, bearer(tt.tok))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestKeySetRotation(t *testing.T) {
+	t.Parallel()
+	newRSA := mustRSA(2048)
+	set := jwtauth.KeySet(
+		mustKey(t, "2026-old", "RS256", &rsaKey.PublicKey),
+		mustKey(t, "2026-new", "ES256", &ecKey256.PublicKey),
+	)
+	m, err := jwtauth.New(set, jwtauth.WithTimeFunc(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := goodClaims()
+	tests := []struct {
+		name string
+		tok  string
+		want result
+	}{
+		{"old kid", mint(t, jwt.SigningMethodRS256, rsaKey, c, map[string]any{"kid": "2026-old"}), okResult},
+		{"new kid", mint(t, jwt.SigningMethodES256, ecKey256, c, map[string]any{"kid": "2026-new"}), okResult},
+		{"no kid", mint(t, jwt.SigningMethodRS256, rsaKey, c, nil), invalidResult},
+		{"unknown kid", mint(t, jwt.SigningMethodRS256, rsaKey, c, map[string]any{"kid": "2025"}), invalidResult},
+		{"kid differs in case", mint(t, jwt.SigningMethodRS256, rsaKey, c, map[string]any{"kid": "2026-OLD"}), invalidResult},
+		{"kid of the other key's algorithm", mint(t, jwt.SigningMethodES256, ecKey256, c, map[string]any{"kid": "2026-old"}), invalidResult},
+		{"right kid, other key", mint(t, jwt.SigningMethodRS256, newRSA, c, map[string]any{"kid": "2026-old"}), invalidResult},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, do(t, m.Handler, bearer(tt.tok))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestKeyfunc(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	kf := jwtauth.Keyfunc(func(tok *jwt.Token) (any, error) {
+		calls.Add(1)
+		if tok.Header["kid"] != "k1" {
+			return nil, errors.New("unknown kid")
+		}
+		return &rsaKey.PublicKey, nil
+	}, "RS256")
+	m, err := jwtauth.New(kf, jwtauth.WithTimeFunc(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := goodClaims()
+	tests := []struct {
+		name      string
+		tok       string
+		want      result
+		wantCalls int32
+	}{
+		{"allowed", mint(t, jwt.SigningMethodRS256, rsaKey, c, map[string]any{"kid": "k1"}), okResult, 1},
+		{"refused by fn", mint(t, jwt.SigningMethodRS256, rsaKey, c, map[string]any{"kid": "k2"}), invalidResult, 1},
+		{"algorithm outside the allowlist never reaches fn", mint(t, jwt.SigningMethodHS256, x509.MarshalPKCS1PublicKey(&rsaKey.PublicKey), c, map[string]any{"kid": "k1"}), invalidResult, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls.Store(0)
+			if diff := cmp.Diff(tt.want, do(t, m.Handler, bearer(tt.tok))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if got := calls.Load(); got != tt.wantCalls {
+				t.Errorf("fn called %d times, want %d", got, tt.wantCalls)
+			}
+		})
+	}
+}
+
+// TestKeyfuncShortHMAC: the HMAC length rule holds for keys a Keyfunc
+// returns too.
+func TestKeyfuncShortHMAC(t *testing.T) {
+	t.Parallel()
+	short := []byte("secret")
+	kf := jwtauth.Keyfunc(func(*jwt.Token) (any, error) { return short, nil }, "HS256")
+	tok := mint(t, jwt.SigningMethodHS256, short, goodClaims(), nil)
+	for _, tt := range []struct {
+		name string
+		opts []jwtauth.Option
+		want result
+	}{
+		{"refused by default", nil, invalidResult},
+		{"allowed when insecure", []jwtauth.Option{jwtauth.WithInsecureShortHMACKey()}, okResult},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m, err := jwtauth.New(kf, append(tt.opts, jwtauth.WithTimeFunc(clock))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, do(t, m.Handler, bearer(tok))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -1,0 +1,205 @@
+package jwtauth_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/seedb5d7e80f/jwtauth"
+)
+
+// benchWriter is a minimal ResponseWriter that keeps the status.
+type benchWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *benchWriter) Header() http.Header { return w.h }
+
+func (w *benchWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+func (w *benchWriter) WriteHeader(s int) { w.status = s }
+
+var personBody = []byte(`{"name":"Foo","gender":"male","age":25.5,"checked":false}`)
+
+// protected is the handler work shared by every benchmark: read the subject
+// from the context, decode the body with encoding/json, write a reply.
+func protected(sub func(context.Context) string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := sub(r.Context())
+		if s == "" {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		var p struct {
+			Name    string  `json:"name"`
+			Gender  string  `json:"gender"`
+			Age     float64 `json:"age"`
+			Checked bool    `json:"checked"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_ = json.NewEncoder(w).Encode(map[string]string{"sub": s, "name": p.Name})
+	})
+}
+
+type baselineKey struct{}
+
+// baseline calls golang-jwt directly with the same checks (one algorithm,
+// iss, aud, required exp) and one context.WithValue: the floor.
+func baseline(alg string, key any) http.Handler {
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{alg}), jwt.WithIssuer(testIssuer),
+		jwt.WithAudience(testAudience), jwt.WithExpirationRequired(), jwt.WithTimeFunc(clock))
+	next := protected(func(ctx context.Context) string {
+		c, _ := ctx.Value(baselineKey{}).(*jwt.RegisteredClaims)
+		if c == nil {
+			return ""
+		}
+		return c.Subject
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var c jwt.RegisteredClaims
+		if _, err := parser.ParseWithClaims(h[7:], &c, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), baselineKey{}, &c)))
+	})
+}
+
+func ours(t testing.TB, ks jwtauth.KeySource, opts ...jwtauth.Option) http.Handler {
+	t.Helper()
+	m, err := jwtauth.New(ks, append([]jwtauth.Option{jwtauth.WithIssuer(testIssuer), jwtauth.WithAudience(testAudience), jwtauth.WithTimeFunc(clock)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Handler(protected(func(ctx context.Context) string {
+		c, _ := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](ctx)
+		if c == nil {
+			return ""
+		}
+		return c.Subject
+	}))
+}
+
+type benchAlg struct {
+	name   string
+	method jwt.SigningMethod
+	sign   any
+	verify any
+	keys   jwtauth.KeySource
+}
+
+func benchAlgs() []benchAlg {
+	return []benchAlg{
+		{"HS256", jwt.SigningMethodHS256, secret, secret, jwtauth.HMAC("HS256", secret)},
+		{"RS256", jwt.SigningMethodRS256, rsaKey, &rsaKey.PublicKey, jwtauth.PublicKey("RS256", &rsaKey.PublicKey)},
+		{"ES256", jwt.SigningMethodES256, ecKey256, &ecKey256.PublicKey, jwtauth.PublicKey("ES256", &ecKey256.PublicKey)},
+		{"EdDSA", jwt.SigningMethodEdDSA, edPriv, edPub, jwtauth.PublicKey("EdDSA", edPub)},
+	}
+}
+
+// BenchmarkMiddleware measures POST / with a Bearer token and the Person
+// body: impl=none is the handler alone (no verification), impl=baseline bare
+// golang-jwt, impl=jwtauth this package, impl=jwtauth-cache with WithCache.
+func BenchmarkMiddleware(b *testing.B) {
+	for _, a := range benchAlgs() {
+		tok := mint(b, a.method, a.sign, goodClaims(), nil)
+		impls := []struct {
+			name string
+			h    http.Handler
+		}{
+			{"none", protected(func(context.Context) string { return "user-1" })},
+			{"baseline", baseline(a.name, a.verify)},
+			{"jwtauth", ours(b, a.keys)},
+			{"jwtauth-cache", ours(b, a.keys, jwtauth.WithCache(1024))},
+		}
+		for _, impl := range impls {
+			b.Run("alg="+a.name+"/impl="+impl.name, func(b *testing.B) {
+				body := bytes.NewReader(personBody)
+				req := httptest.NewRequest(http.MethodPost, "/", body)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/json")
+				w := &benchWriter{h: make(http.Header)}
+				b.ReportAllocs()
+				for b.Loop() {
+					body.Seek(0, io.SeekStart)
+					w.status = 0
+					impl.h.ServeHTTP(w, req)
+					if w.status != http.StatusOK {
+						b.Fatalf("status %d", w.status)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkParallel is BenchmarkMiddleware's HS256 and RS256 cases with
+// RunParallel on one shared middleware.
+func BenchmarkParallel(b *testing.B) {
+	for _, a := range benchAlgs()[:2] {
+		tok := mint(b, a.method, a.sign, goodClaims(), nil)
+		for _, impl := range []struct {
+			name string
+			h    http.Handler
+		}{{"baseline", baseline(a.name, a.verify)}, {"jwtauth", ours(b, a.keys)}, {"jwtauth-cache", ours(b, a.keys, jwtauth.WithCache(1024))}} {
+			b.Run("alg="+a.name+"/impl="+impl.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					body := bytes.NewReader(personBody)
+					req := httptest.NewRequest(http.MethodPost, "/", body)
+					req.Header.Set("Authorization", "Bearer "+tok)
+					w := &benchWriter{h: make(http.Header)}
+					for pb.Next() {
+						body.Seek(0, io.SeekStart)
+						impl.h.ServeHTTP(w, req)
+						if w.status != http.StatusOK {
+							b.Errorf("status %d", w.status)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkReject measures a forged HS256 token (one signature bit flipped).
+func BenchmarkReject(b *testing.B) {
+	tok := mint(b, jwt.SigningMethodHS256, secret, goodClaims(), nil)
+	p := strings.Split(tok, ".")
+	bad := p[0] + "." + p[1] + "." + flip(p[2])
+	for _, impl := range []struct {
+		name string
+		h    http.Handler
+	}{{"baseline", baseline("HS256", secret)}, {"jwtauth", ours(b, jwtauth.HMAC("HS256", secret))}} {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodPost, "/", nil)
+			req.Header.Set("Authorization", "Bearer "+bad)
+			w := &benchWriter{h: make(http.Header)}
+			b.ReportAllocs()
+			for b.Loop() {
+				impl.h.ServeHTTP(w, req)
+				if w.status != http.StatusUnauthorized {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+		})
+	}
+}
