@@ -46,8 +46,9 @@ func (c *tokenCache) drop(sum [32]byte) {
 	c.mu.Unlock()
 }
 
-func (c *tokenCache) put(sum [32]byte, dot2 int, v *verifier, key *Key, kid string, p *principal, pristine jwt.Claims) {
-	e := &cacheEntry{v: v, key: key, kid: kid, signed: p.token[:dot2], sig: p.token[dot2+1:], payload: p.payload, claims: pristine}
+func (c *tokenCache) put(sum [32]byte, dot2 int, vd verified, pristine jwt.Claims) {
+	tok := vd.p.token
+	e := &cacheEntry{v: vd.v, key: vd.key, kid: vd.kid, signed: tok[:dot2], sig: tok[dot2+1:], payload: vd.p.payload, claims: pristine}
 	c.mu.Lock()
 	if len(c.entries) >= c.max {
 		for k := range c.entries { // map order is random: an arbitrary victim

@@ -101,11 +101,11 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 	}
 
 	if m.cache == nil {
-		p, v, _, _, err := m.verifyFull(ctx, tok, dot1, dot2)
+		vd, err := m.verifyFull(ctx, tok, dot1, dot2)
 		if err != nil {
 			return nil, err
 		}
-		return m.finish(ctx, v, p, nil)
+		return m.finish(ctx, vd.v, vd.p, nil)
 	}
 	// One slot per signed content, whatever the signature's encoding.
 	sum := sha256.Sum256(unsafeBytes(tok[:dot2]))
@@ -120,15 +120,15 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 		}
 		return p, err
 	}
-	p, v, key, kid, err := m.verifyFull(ctx, tok, dot1, dot2)
+	vd, err := m.verifyFull(ctx, tok, dot1, dot2)
 	if err != nil {
 		return nil, err
 	}
-	if p, err = m.finish(ctx, v, p, &sum); err != nil {
+	if p, err = m.finish(ctx, vd.v, vd.p, &sum); err != nil {
 		return nil, err // never cache a refused token
 	}
-	if key != nil {
-		m.cache.put(sum, dot2, v, key, kid, p, m.pristine(p))
+	if vd.key != nil {
+		m.cache.put(sum, dot2, vd, m.pristine(p))
 	}
 	return p, nil
 }
@@ -138,81 +138,105 @@ type header struct {
 	alg, kid, typ string
 }
 
-// verifyFull verifies a token that is not in the cache. It returns the
-// verifier and the key that verified it (a nil key for Keyfunc sources, whose
-// keys cannot be re-checked on a cache hit) and the token's kid.
-func (m *Middleware) verifyFull(ctx context.Context, tok string, dot1, dot2 int) (p *principal, v *verifier, key *Key, kid string, err error) {
-	fail := func(err error) (*principal, *verifier, *Key, string, error) { return nil, nil, nil, "", err }
+// verified is what a full verification found.
+type verified struct {
+	p   *principal
+	v   *verifier // the trust relationship that accepted the token
+	key *Key      // the key that verified it; nil for Keyfunc sources, whose keys a cache hit cannot look up again
+	kid string
+}
+
+// verifyFull verifies a token that is not in the cache: header, the
+// verifier its issuer selects, key, signature, claims JSON and decoding.
+// The time-dependent checks are [Middleware.finish]'s.
+func (m *Middleware) verifyFull(ctx context.Context, tok string, dot1, dot2 int) (verified, error) {
 	hdr, err := decodeSegment(tok[:dot1])
 	if err != nil {
-		return fail(err)
+		return verified{}, err
 	}
 	h, err := parseHeader(hdr)
 	if err != nil {
-		return fail(err)
+		return verified{}, err
 	}
 	if m.cfg.typ != "" && !typeMatches(h.typ, m.cfg.typ) {
-		return fail(errType)
+		return verified{}, errType
 	}
 	payload, err := decodeSegment(tok[dot1+1 : dot2])
 	if err != nil {
-		return fail(err)
+		return verified{}, err
 	}
-	v = m.single
-	if v == nil {
-		// Several issuers: the unverified iss only selects whose keys and
-		// rules apply; that issuer's validator then requires it exactly.
-		if err := m.checkClaimsJSON(payload); err != nil {
-			return fail(err)
-		}
-		if v = m.byIssuer[claimString(payload, "iss")]; v == nil {
-			return fail(errIssuer)
-		}
+	v, err := m.verifierFor(payload)
+	if err != nil {
+		return verified{}, err
 	}
 	if !slices.Contains(v.algs, h.alg) {
-		return fail(errAlgNotAllowed)
+		return verified{}, errAlgNotAllowed
 	}
+	key, err := v.key(ctx, h, hdr, payload)
+	if err != nil {
+		return verified{}, err
+	}
+	sig, err := decodeSegment(tok[dot2+1:])
+	if err != nil {
+		return verified{}, err
+	}
+	if err := key.verify(tok[:dot2], sig); err != nil {
+		return verified{}, invalid(jwt.ErrTokenSignatureInvalid, err)
+	}
+	if m.single != nil { // with several issuers, verifierFor has checked it
+		if err := m.checkClaimsJSON(payload); err != nil {
+			return verified{}, err
+		}
+	}
+	claims, err := m.cfg.claims.decode(payload)
+	if err != nil {
+		return verified{}, err
+	}
+	if v.tokenKeys != nil {
+		key = nil
+	}
+	return verified{p: &principal{m: m, token: tok, claims: claims, payload: payload}, v: v, key: key, kid: h.kid}, nil
+}
 
+// verifierFor returns the verifier for a token's (unverified) payload: the
+// only one, or with several issuers the one its iss selects. The unverified
+// iss only selects whose keys and rules apply; that issuer's validator then
+// requires it exactly.
+func (m *Middleware) verifierFor(payload []byte) (*verifier, error) {
+	if m.single != nil {
+		return m.single, nil
+	}
+	if err := m.checkClaimsJSON(payload); err != nil {
+		return nil, err
+	}
+	if v := m.byIssuer[claimString(payload, "iss")]; v != nil {
+		return v, nil
+	}
+	return nil, errIssuer
+}
+
+// key looks up the key for a token whose header is h and refuses one that
+// does not fit: another algorithm, or an HMAC secret shorter than its hash
+// (from any source, a user's own included) unless that is allowed.
+func (v *verifier) key(ctx context.Context, h header, hdr, payload []byte) (*Key, error) {
+	var key *Key
+	var err error
 	if v.tokenKeys != nil {
 		key, err = keyFromFunc(v, hdr, h.alg, payload)
 	} else {
 		key, err = v.keys.Key(ctx, h.kid, h.alg)
 	}
-	if err != nil {
-		if errors.Is(err, ErrKeysUnavailable) {
-			return fail(err)
-		}
-		return fail(invalid(jwt.ErrTokenUnverifiable, err))
+	switch {
+	case err != nil && errors.Is(err, ErrKeysUnavailable):
+		return nil, err
+	case err != nil:
+		return nil, invalid(jwt.ErrTokenUnverifiable, err)
+	case key == nil || key.alg != h.alg:
+		return nil, invalid(jwt.ErrTokenUnverifiable, errAlgMismatch)
+	case key.short && !v.insecureHMAC:
+		return nil, invalid(jwt.ErrTokenUnverifiable, errShortHMAC)
 	}
-	if key == nil || key.alg != h.alg {
-		return fail(invalid(jwt.ErrTokenUnverifiable, errAlgMismatch))
-	}
-	if key.short && !v.insecureHMAC { // every source, a user's own included
-		return fail(invalid(jwt.ErrTokenUnverifiable, errShortHMAC))
-	}
-
-	sig, err := decodeSegment(tok[dot2+1:])
-	if err != nil {
-		return fail(err)
-	}
-	if err := key.verify(tok[:dot2], sig); err != nil {
-		return fail(invalid(jwt.ErrTokenSignatureInvalid, err))
-	}
-
-	if m.single != nil {
-		if err := m.checkClaimsJSON(payload); err != nil {
-			return fail(err)
-		}
-	}
-	claims, err := m.cfg.claims.decode(payload)
-	if err != nil {
-		return fail(err)
-	}
-	p = &principal{m: m, token: tok, claims: claims, payload: payload}
-	if v.tokenKeys != nil {
-		key = nil
-	}
-	return p, v, key, h.kid, nil
+	return key, nil
 }
 
 // finish runs the checks that depend on time or outside state, on every
