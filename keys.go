@@ -5,10 +5,8 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
@@ -37,13 +35,8 @@ const MinHMACKeyLen = 32
 // other algorithm. The rule holds for every key source, a user's own
 // [KeySource] included: a token whose key is shorter is refused (401).
 func MinHMACKeyLenFor(alg string) int {
-	switch alg {
-	case "HS256":
-		return 32
-	case "HS384":
-		return 48
-	case "HS512":
-		return 64
+	if a := lookupAlgorithm(alg); a != nil {
+		return a.minSecret // 0 for the other families
 	}
 	return 0
 }
@@ -89,29 +82,6 @@ func (k *Key) ID() string { return k.id }
 // Algorithm returns the one JOSE algorithm the key verifies, such as "RS256".
 func (k *Key) Algorithm() string { return k.alg }
 
-// algorithms lists every algorithm jwtauth verifies; "none" is never one.
-var algorithms = []string{
-	"HS256", "HS384", "HS512",
-	"RS256", "RS384", "RS512",
-	"PS256", "PS384", "PS512",
-	"ES256", "ES384", "ES512",
-	"EdDSA", "Ed25519",
-}
-
-// signingMethod returns golang-jwt's method for alg, nil if there is none.
-// "Ed25519" is RFC 9864's fully-specified name for EdDSA over Ed25519; it
-// verifies exactly as "EdDSA" does with an Ed25519 key.
-func signingMethod(alg string) jwt.SigningMethod {
-	if alg == "Ed25519" {
-		return jwt.SigningMethodEdDSA
-	}
-	return jwt.GetSigningMethod(alg)
-}
-
-var ecCurves = map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}
-
-var hmacHashes = map[string]func() hash.Hash{"HS256": sha256.New, "HS384": sha512.New384, "HS512": sha512.New}
-
 // NewKey binds key to the algorithm alg and the key ID kid ("" for none). It
 // returns an error if alg is not one jwtauth verifies or key does not fit it:
 //
@@ -132,16 +102,13 @@ func NewKey(kid, alg string, key any) (*Key, error) {
 	if alg == "Ed448" {
 		return nil, errors.New("jwtauth: Ed448 is not supported (Go's standard library has no Ed448); use Ed25519")
 	}
-	if !slices.Contains(algorithms, alg) {
+	a := lookupAlgorithm(alg)
+	if a == nil {
 		return nil, fmt.Errorf("jwtauth: unsupported algorithm %q", alg)
 	}
-	method := signingMethod(alg)
-	if method == nil {
-		return nil, fmt.Errorf("jwtauth: algorithm %q is not registered with golang-jwt", alg)
-	}
-	k := &Key{id: kid, alg: alg, method: method}
-	switch alg[:2] {
-	case "HS":
+	k := &Key{id: kid, alg: alg, method: a.method}
+	switch a.family {
+	case familyHMAC:
 		b, ok := key.([]byte)
 		if !ok {
 			return nil, fmt.Errorf("jwtauth: %s needs a []byte secret, not %T", alg, key)
@@ -151,10 +118,10 @@ func NewKey(kid, alg string, key any) (*Key, error) {
 		}
 		secret := slices.Clone(b)
 		k.key = secret
-		k.short = len(secret) < MinHMACKeyLenFor(alg)
-		newHash := hmacHashes[alg]
+		k.short = len(secret) < a.minSecret
+		newHash := a.newHash
 		k.macs = &sync.Pool{New: func() any { return hmac.New(newHash, secret) }}
-	case "RS", "PS":
+	case familyRSA:
 		pk, ok := key.(*rsa.PublicKey)
 		if !ok {
 			return nil, fmt.Errorf("jwtauth: %s needs an *rsa.PublicKey, not %T", alg, key)
@@ -163,17 +130,16 @@ func NewKey(kid, alg string, key any) (*Key, error) {
 			return nil, fmt.Errorf("jwtauth: %s key %w", alg, err)
 		}
 		k.key = pk
-	case "ES":
+	case familyECDSA:
 		pk, ok := key.(*ecdsa.PublicKey)
 		if !ok {
 			return nil, fmt.Errorf("jwtauth: %s needs an *ecdsa.PublicKey, not %T", alg, key)
 		}
-		want := ecCurves[alg]
-		if pk.Curve != want {
-			return nil, fmt.Errorf("jwtauth: %s needs a key on %s", alg, want.Params().Name)
+		if pk.Curve != a.curve {
+			return nil, fmt.Errorf("jwtauth: %s needs a key on %s", alg, a.crv)
 		}
 		k.key = pk
-	case "Ed":
+	case familyEdDSA:
 		pk, ok := key.(ed25519.PublicKey)
 		if !ok {
 			if p, isPtr := key.(*ed25519.PublicKey); isPtr && p != nil {
@@ -313,7 +279,7 @@ var (
 // [MinHMACKeyLen] unless [WithInsecureShortHMACKey] is given. Tokens are
 // accepted whatever their kid.
 func HMAC(alg string, secret []byte) KeySource {
-	if len(alg) < 2 || alg[:2] != "HS" {
+	if a := lookupAlgorithm(alg); a == nil || a.family != familyHMAC {
 		return newKeySet(nil, fmt.Errorf("jwtauth: HMAC needs HS256, HS384 or HS512, not %q", alg))
 	}
 	k, err := NewKey("", alg, secret)
