@@ -1,6 +1,7 @@
 package jwtauth_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -172,8 +173,10 @@ func TestCustomClaims(t *testing.T) {
 				if !ok {
 					t.Fatal("ClaimsFrom[*appClaims] reported false")
 				}
-				if _, ok := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](r.Context()); ok {
-					t.Error("ClaimsFrom[*jwt.RegisteredClaims] reported true for appClaims")
+				// The embedded registered claims, the same value (point 6 of
+				// issue 8: the README's quick-start call works here too).
+				if rc, ok := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](r.Context()); !ok || rc != &ac.RegisteredClaims {
+					t.Errorf("ClaimsFrom[*jwt.RegisteredClaims] = %p, %v; want the embedded %p", rc, ok, &ac.RegisteredClaims)
 				}
 				if raw, ok := jwtauth.TokenFrom(r.Context()); !ok || raw != tok {
 					t.Error("TokenFrom did not return the request's token")
@@ -303,4 +306,64 @@ func TestMapClaims(t *testing.T) {
 	if diff := cmp.Diff([]any{"world", now.Add(time.Hour).Unix(), nil}, got, cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+}
+
+// TestClaimsSpellings: the natural spellings of a claims type work in
+// ClaimsFrom, Check and NewContext, and a spelling that can never match is
+// refused by Require at setup with what to write instead.
+func TestClaimsSpellings(t *testing.T) {
+	t.Parallel()
+	m := strictHS256(t, jwtauth.WithClaims[appClaims]())
+	c := goodClaims()
+	c["tenant"] = "acme"
+	tok := mint(t, jwt.SigningMethodHS256, secret, c, nil)
+	type seen struct {
+		Ptr, Value, Registered, RegisteredValue, Interface bool
+		Tenant, Subject                                    string
+	}
+	read := func(ctx context.Context) seen {
+		var s seen
+		var ac *appClaims
+		ac, s.Ptr = jwtauth.ClaimsFrom[*appClaims](ctx)
+		v, okv := jwtauth.ClaimsFrom[appClaims](ctx)
+		s.Value = okv
+		rc, okr := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](ctx)
+		s.Registered = okr
+		_, s.RegisteredValue = jwtauth.ClaimsFrom[jwt.RegisteredClaims](ctx)
+		_, s.Interface = jwtauth.ClaimsFrom[jwt.Claims](ctx)
+		if s.Ptr && okv && okr {
+			s.Tenant = ac.Tenant + "/" + v.Tenant
+			s.Subject = rc.Subject
+		}
+		return s
+	}
+	want := seen{true, true, true, true, true, "acme/acme", "user-1"}
+	var got seen
+	h := m.Handler(m.Require(
+		jwtauth.Check(func(c appClaims) bool { return c.Tenant == "acme" }),
+		jwtauth.Check(func(c *jwt.RegisteredClaims) bool { return c.Subject == "user-1" }),
+	)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = read(r.Context()) })))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d, want 200", rec.Code)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("through the middleware (-want +got):\n%s", diff)
+	}
+	// NewContext with a struct value stores a pointer, as the middleware does.
+	ctx := jwtauth.NewContext(context.Background(), appClaims{Tenant: "acme", RegisteredClaims: jwt.RegisteredClaims{Subject: "user-1"}})
+	if diff := cmp.Diff(want, read(ctx)); diff != "" {
+		t.Errorf("through NewContext(value) (-want +got):\n%s", diff)
+	}
+	// A spelling that can never match says what to write.
+	defer func() {
+		r := recover()
+		if s, _ := r.(string); !strings.Contains(s, "write Check(func(c *jwt.RegisteredClaims) bool)") {
+			t.Errorf("Require panicked with %v, want a message saying what to write", r)
+		}
+	}()
+	strictHS256(t).Require(jwtauth.Check(func(*appClaims) bool { return true }))
 }

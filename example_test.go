@@ -117,14 +117,17 @@ func (c *TenantClaims) Validate() error {
 }
 
 // Custom claims through generics: no type assertions in handlers.
+// WithClaims takes the struct type; handlers read *TenantClaims, or the
+// embedded *jwt.RegisteredClaims where that is all they need.
 func ExampleWithClaims() {
 	secret := []byte("an example secret of 32 bytes!!!")
 	mw, _ := jwtauth.New(jwtauth.HMAC("HS256", secret),
-		jwtauth.WithClaims[TenantClaims](),
+		jwtauth.WithClaims[TenantClaims](), // not WithClaims[*TenantClaims]
 		jwtauth.WithTimeFunc(func() time.Time { return exampleNow }))
 	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, _ := jwtauth.ClaimsFrom[*TenantClaims](r.Context())
-		fmt.Fprintf(w, "%s of %s\n", c.Subject, c.Tenant)
+		rc, _ := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](r.Context()) // the embedded claims
+		fmt.Fprintf(w, "%s of %s\n", rc.Subject, c.Tenant)
 	}))
 	exp := exampleNow.Add(time.Hour).Unix()
 	serve(h, "Bearer "+sign(secret, jwt.MapClaims{"sub": "bob", "tenant": "acme", "exp": exp}))

@@ -276,8 +276,17 @@ func WithCache(size int) Option {
 
 // WithClaims makes the middleware decode claims into a fresh C for every
 // request, so handlers read them with ClaimsFrom[*C]. Default:
-// [jwt.RegisteredClaims]. If *C implements [jwt.ClaimsValidator], its Validate
-// method runs after the standard checks and its error rejects the token.
+// [jwt.RegisteredClaims].
+//
+// Spell it with the struct type, not a pointer: WithClaims[MyClaims]()
+// (WithClaims[*MyClaims]() does not compile: "**MyClaims does not satisfy
+// ..."). The claims are then a *MyClaims, which [ClaimsFrom] and [Check]
+// also give as MyClaims (a copy) and, when MyClaims embeds
+// jwt.RegisteredClaims, as *jwt.RegisteredClaims.
+//
+// If *C implements [jwt.ClaimsValidator], its Validate method runs after the
+// standard checks and its error rejects the token; Validate methods of
+// nested values run as they do for bodies.
 //
 // C is decoded by the strict decoder of [Decode], not encoding/json: member
 // names match JSON names exactly at every level (a case variant of a field's

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
 )
 
@@ -85,10 +86,11 @@ func Roles(claim string, roles ...string) Requirement {
 	return r
 }
 
-// Check requires pred to return true for the request's claims as T (for
-// example *MyClaims; see [ClaimsFrom]). T must be the middleware's claims
-// type (*jwt.RegisteredClaims by default, *C after [WithClaims][C]) or an
-// interface it implements: [Middleware.Require] panics otherwise, since
+// Check requires pred to return true for the request's claims as T, in any
+// of the spellings [ClaimsFrom] accepts: the middleware's claims type
+// (*jwt.RegisteredClaims by default, *C after [WithClaims][C]), the struct
+// C itself (a copy), *jwt.RegisteredClaims when C embeds it, or an interface
+// the claims implement. [Middleware.Require] panics for any other T, since
 // such a check could never pass. A failure is 403 insufficient_scope without
 // a scope attribute.
 func Check[T any](pred func(claims T) bool) Requirement {
@@ -96,7 +98,7 @@ func Check[T any](pred func(claims T) bool) Requirement {
 		return Requirement{err: fmt.Errorf("Check: nil predicate")}
 	}
 	return Requirement{claims: reflect.TypeFor[T](), check: func(p *principal) bool {
-		t, ok := p.claims.(T)
+		t, ok := claimsAs[T](p.claims)
 		return ok && pred(t)
 	}}
 }
@@ -109,11 +111,15 @@ func (m *Middleware) usable(r Requirement) error {
 	case r.check == nil:
 		return errors.New("Require: a zero Requirement; build requirements with Scopes, Roles or Check")
 	case r.claims != nil:
-		have := reflect.TypeOf(m.cfg.claims.new())
-		if r.claims == have || (r.claims.Kind() == reflect.Interface && have.Implements(r.claims)) {
+		have := reflect.TypeOf(m.cfg.claims.new()) // a pointer to a struct
+		registered := reflect.TypeFor[jwt.RegisteredClaims]()
+		switch {
+		case r.claims == have, r.claims == have.Elem(),
+			r.claims.Kind() == reflect.Interface && have.Implements(r.claims),
+			(r.claims == registered || r.claims == reflect.PointerTo(registered)) && registeredIndex(have.Elem()) != nil:
 			return nil
 		}
-		return fmt.Errorf("Check[%v] could never pass: the middleware's claims are %v", r.claims, have)
+		return fmt.Errorf("Check[%v] could never pass: the middleware's claims are %v; write Check(func(c %v) bool)", r.claims, have, have)
 	}
 	return nil
 }
