@@ -846,10 +846,10 @@ func (s *JWKS) Close() error {
 	return nil
 }
 
-// requiresIssuer marks a key source shared by many parties: [New] refuses it
-// unless the issuer and the audience are checked (RFC 8725 sections 3.8 and
-// 3.9).
-func (s *JWKS) requiresIssuer() bool { return true }
+// SharedKeys reports true: an identity provider's keys sign tokens for
+// many parties, so [New] requires an issuer and an audience (see
+// [SharedKeySource]).
+func (s *JWKS) SharedKeys() bool { return true }
 
 // parseJWKS parses a JSON Web Key Set. Keys that cannot be used are reported
 // to skip, as *JWKError, and left out. A *Key of old with the same kid,

@@ -1094,8 +1094,8 @@ func TestNewJWKSConfiguration(t *testing.T) {
 	if diff := cmp.Diff([]string{"RS256", "ES256"}, src.Algorithms()); diff != "" {
 		t.Errorf("Algorithms (-want +got):\n%s", diff)
 	}
-	if !src.requiresIssuer() {
-		t.Error("requiresIssuer = false")
+	if !src.SharedKeys() {
+		t.Error("SharedKeys = false")
 	}
 }
 

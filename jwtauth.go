@@ -24,9 +24,7 @@ type Middleware struct {
 // that go with it.
 type verifier struct {
 	keys      KeySource
-	tokenKeys interface {
-		keyForToken(t *jwt.Token, alg string) (*Key, error)
-	} // Keyfunc sources
+	tokenKeys tokenKeySource // Keyfunc sources
 	insecureHMAC bool // WithInsecureShortHMACKey
 	algs         []string
 	validator    *jwt.Validator
@@ -135,9 +133,7 @@ func newVerifier(c *config, keys KeySource, issuers, audiences []string) (*verif
 		return nil, errors.New("jwtauth: nil key source")
 	}
 	v := &verifier{keys: keys, insecureHMAC: c.insecureHMAC}
-	if tk, ok := keys.(interface {
-		keyForToken(t *jwt.Token, alg string) (*Key, error)
-	}); ok {
+	if tk, ok := keys.(tokenKeySource); ok {
 		v.tokenKeys = tk
 	}
 	if sk, ok := keys.(staticKeys); ok {
@@ -151,14 +147,14 @@ func newVerifier(c *config, keys KeySource, issuers, audiences []string) (*verif
 			}
 		}
 	}
-	if shared, ok := keys.(interface{ requiresIssuer() bool }); ok && shared.requiresIssuer() {
+	if shared, ok := keys.(SharedKeySource); ok && shared.SharedKeys() {
 		if len(issuers) == 0 || len(audiences) == 0 {
 			return nil, errors.New("jwtauth: this key source serves keys shared by several parties: an issuer and an audience are required (RFC 8725 sections 3.8, 3.9)")
 		}
 	}
 	// A source that knows its issuer (OIDC discovery) vouches for that
 	// issuer's tokens only.
-	if known, ok := keys.(interface{ Issuer() string }); ok {
+	if known, ok := keys.(IssuerKeySource); ok {
 		if len(issuers) != 1 || issuers[0] != known.Issuer() {
 			return nil, fmt.Errorf("jwtauth: the key source belongs to issuer %q: accept exactly that issuer", known.Issuer())
 		}

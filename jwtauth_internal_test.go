@@ -6,10 +6,10 @@ import (
 )
 
 // sharedSource stands for a key source whose keys several parties use
-// (JWKS, OIDC): it carries the requiresIssuer marker.
+// (JWKS, OIDC): it has the SharedKeySource capability.
 type sharedSource struct{ *keySet }
 
-func (sharedSource) requiresIssuer() bool { return true }
+func (sharedSource) SharedKeys() bool { return true }
 
 func (s sharedSource) Key(ctx context.Context, kid, alg string) (*Key, error) {
 	return s.keySet.Key(ctx, kid, alg)
@@ -43,3 +43,12 @@ func TestSharedKeysRequireIssuerAndAudience(t *testing.T) {
 		t.Error("NewMultiIssuer accepted a shared key source without audiences")
 	}
 }
+
+// The capabilities this package's sources have.
+var (
+	_ SharedKeySource = (*JWKS)(nil)
+	_ SharedKeySource = (*OIDC)(nil)
+	_ IssuerKeySource = (*OIDC)(nil)
+	_ staticKeys      = (*keySet)(nil)
+	_ tokenKeySource  = (*funcSource)(nil)
+)

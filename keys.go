@@ -179,7 +179,10 @@ func checkRSAPublicKey(pk *rsa.PublicKey) error {
 }
 
 // KeySource supplies the keys that verify tokens. [New] takes one as its
-// required argument. Implementations must be safe for concurrent use; a
+// required argument. A source may also have the capabilities
+// [SharedKeySource] (its keys serve several parties, so New requires an
+// issuer and an audience) and [IssuerKeySource] (its keys belong to one
+// issuer, so New accepts only that issuer). Implementations must be safe for concurrent use; a
 // source whose keys change (such as a JWKS endpoint) returns the new *Key
 // values from Key, and [New]'s verified-token cache notices the change
 // because it compares the *Key it verified with to the one Key returns now.
@@ -197,11 +200,45 @@ type KeySource interface {
 	Key(ctx context.Context, kid, alg string) (*Key, error)
 }
 
-// staticKeys is implemented by the sources of this package whose keys are
-// fixed at construction, so that [New] can check them (HMAC length) and
-// report a construction error.
+// SharedKeySource is the capability of a [KeySource] whose keys sign tokens
+// for several parties: every application of an identity provider, every
+// tenant of a multi-tenant one. [JWKS] and [OIDC] have it. [New] refuses such
+// a source unless both [WithIssuer] and [WithAudience] are given (RFC 8725
+// sections 3.8 and 3.9): without them, a token the provider issued for
+// another application would be accepted. Implement it on your own source of
+// shared keys to get the same check.
+type SharedKeySource interface {
+	KeySource
+	// SharedKeys reports whether the source's keys are shared; true makes
+	// New require an issuer and an audience.
+	SharedKeys() bool
+}
+
+// IssuerKeySource is the capability of a [KeySource] whose keys belong to
+// exactly one issuer, such as [OIDC], which found its keys through that
+// issuer's discovery document. [New] accepts such a source only together
+// with [WithIssuer] naming exactly that issuer (and with [NewMultiIssuer],
+// only as that issuer's keys), so the keys can never vouch for another
+// issuer's tokens. Any source with an Issuer() string method has this
+// capability: make sure the method means this.
+type IssuerKeySource interface {
+	KeySource
+	// Issuer returns the issuer whose tokens the keys sign, compared
+	// exactly with the iss claim.
+	Issuer() string
+}
+
+// staticKeys is the capability of this package's sources whose keys are
+// fixed at construction ([HMAC], [PublicKey], [PEM], [KeySet]), so that
+// [New] can check them (HMAC length) and report a construction error.
 type staticKeys interface {
 	keys() ([]*Key, error)
+}
+
+// tokenKeySource is the capability of a [Keyfunc] source: it needs the
+// parsed token, not only its kid and alg, to choose a key.
+type tokenKeySource interface {
+	keyForToken(t *jwt.Token, alg string) (*Key, error)
 }
 
 // keySet is a fixed set of keys. With a single key without an ID it accepts

@@ -134,6 +134,7 @@ func (o *OIDC) Err() error { return o.jwks.Err() }
 // Close stops the background work, as [JWKS.Close] does.
 func (o *OIDC) Close() error { return o.jwks.Close() }
 
-// requiresIssuer marks a key source shared by many parties: [New] refuses it
-// unless the issuer and the audience are checked.
-func (o *OIDC) requiresIssuer() bool { return true }
+// SharedKeys reports true: an identity provider's keys sign tokens for
+// many parties, so [New] requires an issuer and an audience (see
+// [SharedKeySource]).
+func (o *OIDC) SharedKeys() bool { return true }

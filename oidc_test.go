@@ -39,8 +39,8 @@ func TestOIDC(t *testing.T) {
 	if diff := cmp.Diff(defaultJWKSAlgorithms, o.Algorithms()); diff != "" {
 		t.Errorf("Algorithms (-want +got):\n%s", diff)
 	}
-	if !o.requiresIssuer() {
-		t.Error("requiresIssuer = false")
+	if !o.SharedKeys() {
+		t.Error("SharedKeys = false")
 	}
 	<-o.Ready()
 	if err := o.Err(); err != nil {
