@@ -32,9 +32,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"math/big"
 	"reflect"
 	"slices"
@@ -183,6 +185,41 @@ func (k *Key) Public() any {
 	return k.public
 }
 
+// PublicKeyPEM returns the verification key as a PEM "PUBLIC KEY" block
+// (PKIX), the form jwtauth.PEM and jwtauth.PEMFile read and identity
+// providers publish. It fails the test for an HMAC key, which has no public
+// half.
+func (k *Key) PublicKeyPEM(t testing.TB) []byte {
+	t.Helper()
+	if _, secret := k.public.([]byte); secret {
+		t.Fatalf("jwttest: PublicKeyPEM: %s is an HMAC key; it has no public key", k.alg)
+		return nil
+	}
+	der, err := x509.MarshalPKIXPublicKey(k.public)
+	if err != nil {
+		t.Fatalf("jwttest: PublicKeyPEM: %v", err)
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// PrivateKeyPEM returns the signing key as a PEM "PRIVATE KEY" block
+// (PKCS #8), for tests that hand it to another signer. It fails the test for
+// an HMAC key.
+func (k *Key) PrivateKeyPEM(t testing.TB) []byte {
+	t.Helper()
+	if _, secret := k.private.([]byte); secret {
+		t.Fatalf("jwttest: PrivateKeyPEM: %s is an HMAC key", k.alg)
+		return nil
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k.private)
+	if err != nil {
+		t.Fatalf("jwttest: PrivateKeyPEM: %v", err)
+		return nil
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+}
+
 // JWK is one JSON Web Key (RFC 7517) as [JWKSServer] serves it. The fields
 // are exported, and the struct is a plain value, so that tests can publish
 // malformed or unusual keys (a wrong "use", a missing "alg", a short modulus)
@@ -236,6 +273,7 @@ type MintOption func(*mintConfig)
 
 type mintConfig struct {
 	now      func() time.Time
+	issuer   string
 	defaults bool
 	header   []headerEdit
 }
@@ -249,6 +287,13 @@ type headerEdit struct {
 // from, for example a [Clock]'s Now method. The default is [time.Now].
 func WithNow(now func() time.Time) MintOption {
 	return func(c *mintConfig) { c.now = now }
+}
+
+// WithIssuer sets the default "iss" claim [Mint] adds (the default is
+// [DefaultIssuer]; [JWKSServer.Mint] uses the server's issuer). An "iss" in
+// the claims passed to Mint still wins.
+func WithIssuer(iss string) MintOption {
+	return func(c *mintConfig) { c.issuer = iss }
 }
 
 // WithoutDefaults makes [Mint] add no default claims: the token holds exactly
@@ -289,7 +334,7 @@ func WithHeader(name string, value any) MintOption {
 // (such as [jwt.RegisteredClaims] or a struct embedding it).
 //
 // Unless [WithoutDefaults] is given, Mint adds the claims that claims does not
-// name: "iss" [DefaultIssuer], "aud" [DefaultAudience], "sub"
+// name: "iss" [DefaultIssuer] (see [WithIssuer]), "aud" [DefaultAudience], "sub"
 // [DefaultSubject], "iat" now and "exp" now + [DefaultTTL], with now from
 // [WithNow] (default [time.Now]). In a map, a claim whose value is nil is left
 // out of the token, which drops a default: jwt.MapClaims{"exp": nil} mints a
@@ -311,7 +356,7 @@ func MintUnsigned(t testing.TB, claims any, opts ...MintOption) string {
 
 func mint(t testing.TB, alg string, method jwt.SigningMethod, key any, kid string, claims any, opts []MintOption) string {
 	t.Helper()
-	cfg := mintConfig{now: time.Now, defaults: true}
+	cfg := mintConfig{now: time.Now, issuer: DefaultIssuer, defaults: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -322,7 +367,7 @@ func mint(t testing.TB, alg string, method jwt.SigningMethod, key any, kid strin
 	if cfg.defaults {
 		now := cfg.now()
 		defaults := map[string]any{
-			"iss": DefaultIssuer,
+			"iss": cfg.issuer,
 			"aud": DefaultAudience,
 			"sub": DefaultSubject,
 			"iat": now.Unix(),

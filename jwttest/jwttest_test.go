@@ -5,8 +5,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net/http"
@@ -513,5 +516,77 @@ func TestJWKSServerDiscovery(t *testing.T) {
 	}
 	if got := srv.Fetches(); got != 0 {
 		t.Errorf("Fetches = %d after discovery requests only", got)
+	}
+}
+
+// fatalRecorder records Fatalf instead of stopping the test, to check that
+// a helper fails the test it is given.
+type fatalRecorder struct {
+	*testing.T
+	failed string
+}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...) }
+
+// TestKeyPEM: PEM export round-trips through crypto/x509 for every
+// asymmetric algorithm, and refuses HMAC keys.
+func TestKeyPEM(t *testing.T) {
+	t.Parallel()
+	for _, alg := range []string{"RS256", "PS384", "ES256", "ES512", "EdDSA", jwttest.Ed25519} {
+		t.Run(alg, func(t *testing.T) {
+			t.Parallel()
+			k := jwttest.NewKey(t, alg)
+			block, rest := pem.Decode(k.PublicKeyPEM(t))
+			if block == nil || block.Type != "PUBLIC KEY" || len(rest) != 0 {
+				t.Fatalf("PublicKeyPEM is not one PUBLIC KEY block: %v", block)
+			}
+			pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(k.Public(), pub); diff != "" {
+				t.Errorf("public key (-want +got):\n%s", diff)
+			}
+			block, _ = pem.Decode(k.PrivateKeyPEM(t))
+			if block == nil || block.Type != "PRIVATE KEY" {
+				t.Fatalf("PrivateKeyPEM is not a PRIVATE KEY block: %v", block)
+			}
+			priv, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(k.Private(), priv); diff != "" {
+				t.Errorf("private key (-want +got):\n%s", diff)
+			}
+		})
+	}
+	r := &fatalRecorder{T: t}
+	if out := jwttest.NewKey(t, "HS256").PublicKeyPEM(r); out != nil || !strings.Contains(r.failed, "HMAC key") {
+		t.Errorf("PublicKeyPEM of an HMAC key = %q, failure %q; want nil and a failure", out, r.failed)
+	}
+}
+
+// TestServerMintIssuer: a token the server mints carries the server's
+// issuer by default, and a Mint option or claim still wins.
+func TestServerMintIssuer(t *testing.T) {
+	t.Parallel()
+	k := jwttest.NewKey(t, "ES256")
+	srv := jwttest.NewJWKSServer(t, k)
+	iss := func(tok string) any {
+		var c jwt.MapClaims
+		if _, _, err := jwt.NewParser().ParseUnverified(tok, &c); err != nil {
+			t.Fatal(err)
+		}
+		return c["iss"]
+	}
+	got := []any{
+		iss(srv.Mint(t, k, nil)),
+		iss(jwttest.Mint(t, k, nil)),
+		iss(jwttest.Mint(t, k, nil, jwttest.WithIssuer("https://other.example"))),
+		iss(srv.Mint(t, k, map[string]any{"iss": "https://claim.example"})),
+	}
+	want := []any{srv.Issuer(), jwttest.DefaultIssuer, "https://other.example", "https://claim.example"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("iss (-want +got):\n%s", diff)
 	}
 }

@@ -80,6 +80,14 @@ func (s *JWKSServer) URL() string { return s.srv.URL + JWKSPath }
 // [JWKSServer.SetDiscoveryDocument]).
 func (s *JWKSServer) Issuer() string { return s.srv.URL }
 
+// Mint is [Mint] with the server's [JWKSServer.Issuer] as the default "iss"
+// claim, so that a token minted with one of the server's keys is accepted
+// by a verifier configured with the server's issuer (as jwtauth.NewOIDC is).
+func (s *JWKSServer) Mint(t testing.TB, k *Key, claims any, opts ...MintOption) string {
+	t.Helper()
+	return Mint(t, k, claims, append([]MintOption{WithIssuer(s.Issuer())}, opts...)...)
+}
+
 // Client returns an HTTP client that trusts the server's certificate (for a
 // server from [NewTLSJWKSServer]; a plain client otherwise).
 func (s *JWKSServer) Client() *http.Client { return s.srv.Client() }
