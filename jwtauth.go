@@ -23,9 +23,9 @@ type Middleware struct {
 // verifier is one trust relationship: a key source and the claims checks
 // that go with it.
 type verifier struct {
-	keys      KeySource
-	tokenKeys tokenKeySource // Keyfunc sources
-	insecureHMAC bool // WithInsecureShortHMACKey
+	keys         KeySource
+	tokenKeys    tokenKeySource // Keyfunc sources
+	insecureHMAC bool           // WithInsecureShortHMACKey
 	algs         []string
 	validator    *jwt.Validator
 	issuers      []string // checked here when more than one
