@@ -68,9 +68,34 @@ func redactURL(u string) string {
 }
 
 // quote returns s, its control characters escaped ([safetext.Escape]),
-// between double quotes: how the error strings of this file show text that
-// comes from the network or from configuration.
+// between double quotes: how the error strings of the key sources show text
+// that comes from the network or from configuration.
 func quote(s string) string { return `"` + safetext.Escape(s) + `"` }
+
+// fetchClient returns the client a source fetches with (see
+// [WithHTTPClient]): a private copy of c, or of a zero client if c is nil,
+// so that the redirect rule cannot be lost by a caller changing their client
+// later and the caller's client is never changed. Its CheckRedirect is c's
+// wrapped by [redirectPolicy]. If c's Transport is nil or an
+// *[http.Transport], the copy gets a clone of it and own is true: a
+// transport of the source's own, so that Close can close its idle
+// connections without touching anybody else's.
+func fetchClient(c *http.Client, insecureHTTP, crossOrigin bool) (client *http.Client, own bool) {
+	client = &http.Client{}
+	if c != nil {
+		*client = *c
+	}
+	client.CheckRedirect = redirectPolicy(client.CheckRedirect, insecureHTTP, crossOrigin)
+	switch t := client.Transport.(type) {
+	case nil:
+		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+			client.Transport, own = dt.Clone(), true
+		}
+	case *http.Transport:
+		client.Transport, own = t.Clone(), true
+	}
+	return client, own
+}
 
 // redirectPolicy returns a CheckRedirect that applies the https rule of
 // [WithInsecureHTTP] to every hop, refuses any hop from https to http

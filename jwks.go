@@ -277,25 +277,7 @@ func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
 		return nil, cfg.err
 	}
 	cfg.algs = slices.Clone(cfg.algs)
-	// A private copy, so that the redirect rule cannot be lost by a caller
-	// changing their client later, and so that the caller's client is never
-	// changed.
-	client := &http.Client{}
-	if cfg.client != nil {
-		*client = *cfg.client
-	}
-	client.CheckRedirect = redirectPolicy(client.CheckRedirect, cfg.insecureHTTP, cfg.crossOrigin)
-	// A transport of the source's own, so that Close can close its idle
-	// connections without touching anybody else's.
-	switch t := client.Transport.(type) {
-	case nil:
-		if dt, ok := http.DefaultTransport.(*http.Transport); ok {
-			client.Transport, cfg.ownTransport = dt.Clone(), true
-		}
-	case *http.Transport:
-		client.Transport, cfg.ownTransport = t.Clone(), true
-	}
-	cfg.client = client
+	cfg.client, cfg.ownTransport = fetchClient(cfg.client, cfg.insecureHTTP, cfg.crossOrigin)
 	return cfg, nil
 }
 
