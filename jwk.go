@@ -154,126 +154,209 @@ var errEd448 = fmt.Errorf("%w: Ed448 is not supported (Go's standard library has
 // and Ed25519 that algs allows (two names of one signature scheme). The
 // error wraps ErrJWKIgnored, ErrJWKUnsupported or ErrJWKInvalid.
 func parseJWK(raw json.RawMessage, algs []string) (kid string, keys []*Key, err error) {
-	m, err := decodeObject(raw)
+	k, err := readJWK(raw)
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(err.Error()))
+		return k.kid, nil, err
 	}
-	str := func(name string) string {
-		v, ok := m[name]
-		if !ok {
-			return ""
-		}
-		var s string
-		if e := json.Unmarshal(v, &s); e != nil || s == "" {
-			if err == nil {
-				err = fmt.Errorf("%w: %s is not a non-empty string", ErrJWKInvalid, quote(name))
-			}
-		}
-		return s
+	if err := k.usable(); err != nil {
+		return k.kid, nil, err
 	}
-	kid, kty, use, alg, crv := str("kid"), str("kty"), str("use"), str("alg"), str("crv")
-	var ops []string
-	if v, ok := m["key_ops"]; ok && err == nil {
-		if json.Unmarshal(v, &ops) != nil || ops == nil {
-			err = fmt.Errorf("%w: \"key_ops\" is not an array of strings", ErrJWKInvalid)
-		}
-	}
-	if err != nil {
-		return kid, nil, err
-	}
-	switch {
-	case kty == "":
-		return kid, nil, fmt.Errorf(`%w: no "kty"`, ErrJWKInvalid)
-	case kty == "oct":
-		return kid, nil, fmt.Errorf("%w: symmetric (oct) keys are refused: a published secret is no secret", ErrJWKUnsupported)
-	case alg == "Ed448" || (kty == "OKP" && crv == "Ed448"):
-		return kid, nil, errEd448
-	case use != "" && use != "sig":
-		return kid, nil, fmt.Errorf(`%w: "use" is %s, not "sig"`, ErrJWKIgnored, quote(use))
-	case ops != nil && !slices.Contains(ops, "verify"):
-		return kid, nil, fmt.Errorf(`%w: "key_ops" lacks "verify"`, ErrJWKIgnored)
-	}
-	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
-		if _, ok := m[private]; ok {
-			return kid, nil, fmt.Errorf("%w: holds private key material (%s)", ErrJWKInvalid, quote(private))
-		}
-	}
-	b64 := func(name string) []byte {
-		s := str(name)
-		if err != nil {
-			return nil
-		}
-		b, e := base64.RawURLEncoding.Strict().DecodeString(s)
-		if e != nil || len(b) == 0 {
-			err = fmt.Errorf("%w: %s is missing or not base64url without padding", ErrJWKInvalid, quote(name))
-		}
-		return b
-	}
-	var pub any
-	fitsKey := kty
-	switch kty {
+	var pub crypto.PublicKey
+	fitsKey := k.kty // the jwkFits entry: the key type, or the curve
+	switch k.kty {
 	case "RSA":
-		n, e := b64("n"), b64("e")
-		if err != nil {
-			return kid, nil, err
-		}
-		pub, err = rsaPublicKey(n, e)
+		pub, err = k.parseRSA()
 	case "EC":
-		fitsKey = crv
-		x, y := b64("x"), b64("y")
-		if err != nil {
-			return kid, nil, err
-		}
-		pub, err = ecPublicKey(crv, x, y)
+		fitsKey = k.crv
+		pub, err = k.parseEC()
 	case "OKP":
-		fitsKey = crv
-		if crv != "Ed25519" {
-			return kid, nil, fmt.Errorf("%w: OKP curve %s", ErrJWKUnsupported, quote(crv))
-		}
-		x := b64("x")
-		if err != nil {
-			return kid, nil, err
-		}
-		if len(x) != ed25519.PublicKeySize {
-			return kid, nil, fmt.Errorf("%w: Ed25519 key is %d bytes, not %d", ErrJWKInvalid, len(x), ed25519.PublicKeySize)
-		}
-		pub = ed25519.PublicKey(x)
+		fitsKey = k.crv
+		pub, err = k.parseOKP()
 	default:
-		return kid, nil, fmt.Errorf("%w: key type %s", ErrJWKUnsupported, quote(kty))
+		return k.kid, nil, fmt.Errorf("%w: key type %s", ErrJWKUnsupported, quote(k.kty))
 	}
 	if err != nil {
-		return kid, nil, err
+		return k.kid, nil, err
 	}
-	fits := jwkFits[fitsKey]
-	bind := []string{alg}
-	if alg != "" {
-		if !slices.Contains(algs, alg) {
-			return kid, nil, fmt.Errorf("%w: algorithm %s is not allowed", ErrJWKIgnored, quote(alg))
-		}
-		if !slices.Contains(fits, alg) {
-			return kid, nil, fmt.Errorf("%w: algorithm %s does not fit a %s key", ErrJWKInvalid, quote(alg), fitsKey)
-		}
-	} else {
-		var allowed []string
-		for _, a := range fits {
-			if slices.Contains(algs, a) {
-				allowed = append(allowed, a)
-			}
-		}
-		// EdDSA and Ed25519 name one scheme for an Ed25519 key: bind both.
-		if len(allowed) != 1 && (fitsKey != "Ed25519" || len(allowed) == 0) {
-			return kid, nil, fmt.Errorf("%w: no \"alg\", and %d allowed algorithms fit a %s key (see WithAlgorithms)", ErrJWKIgnored, len(allowed), fitsKey)
-		}
-		bind = allowed
+	var buf [2]string // room for the usual bindings, without allocating
+	bind, err := k.appendAlgorithms(buf[:0], algs, fitsKey)
+	if err != nil {
+		return k.kid, nil, err
 	}
 	for _, a := range bind {
-		k, err := NewKey(kid, a, pub)
+		key, err := NewKey(k.kid, a, pub)
 		if err != nil {
-			return kid, nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(strings.TrimPrefix(err.Error(), "jwtauth: ")))
+			return k.kid, nil, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(strings.TrimPrefix(err.Error(), "jwtauth: ")))
 		}
-		keys = append(keys, k)
+		keys = append(keys, key)
 	}
-	return kid, keys, nil
+	return k.kid, keys, nil
+}
+
+// jwk is one JWK as a JSON object, with the members that every key type may
+// have: readJWK reads them, and the parse methods of each key type read the
+// others.
+type jwk struct {
+	members                 map[string]json.RawMessage
+	kid, kty, use, alg, crv string
+	ops                     []string // "key_ops"; nil without it
+}
+
+// readJWK decodes a JWK and reads its common members. Without a member, its
+// field is empty; a member of the wrong type, or an empty string, is an
+// error (the first such member in the order of the fields). The kid is set
+// when it was read before the error.
+func readJWK(raw json.RawMessage) (jwk, error) {
+	m, err := decodeObject(raw)
+	if err != nil {
+		return jwk{}, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(err.Error()))
+	}
+	k := jwk{members: m}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"kid", &k.kid}, {"kty", &k.kty}, {"use", &k.use}, {"alg", &k.alg}, {"crv", &k.crv}} {
+		if *f.dst, err = k.str(f.name); err != nil {
+			return k, err
+		}
+	}
+	if v, ok := m["key_ops"]; ok {
+		var ops []string // not &k.ops: that would move k to the heap
+		if json.Unmarshal(v, &ops) != nil || ops == nil {
+			return k, fmt.Errorf("%w: \"key_ops\" is not an array of strings", ErrJWKInvalid)
+		}
+		k.ops = ops
+	}
+	return k, nil
+}
+
+// str returns the string member name, "" if there is none; it must be a
+// non-empty string if present.
+func (k *jwk) str(name string) (string, error) {
+	v, ok := k.members[name]
+	if !ok {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil || s == "" {
+		return "", fmt.Errorf("%w: %s is not a non-empty string", ErrJWKInvalid, quote(name))
+	}
+	return s, nil
+}
+
+// b64 returns the bytes of the base64url member name, which must be present
+// and not empty.
+func (k *jwk) b64(name string) ([]byte, error) {
+	s, err := k.str(name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil || len(b) == 0 {
+		return nil, fmt.Errorf("%w: %s is missing or not base64url without padding", ErrJWKInvalid, quote(name))
+	}
+	return b, nil
+}
+
+// usable refuses, whatever its type, a key that is not for verifying
+// signatures, that jwtauth never accepts (oct, Ed448) or that holds private
+// key material.
+func (k *jwk) usable() error {
+	switch {
+	case k.kty == "":
+		return fmt.Errorf(`%w: no "kty"`, ErrJWKInvalid)
+	case k.kty == "oct":
+		return fmt.Errorf("%w: symmetric (oct) keys are refused: a published secret is no secret", ErrJWKUnsupported)
+	case k.alg == "Ed448" || (k.kty == "OKP" && k.crv == "Ed448"):
+		return errEd448
+	case k.use != "" && k.use != "sig":
+		return fmt.Errorf(`%w: "use" is %s, not "sig"`, ErrJWKIgnored, quote(k.use))
+	case k.ops != nil && !slices.Contains(k.ops, "verify"):
+		return fmt.Errorf(`%w: "key_ops" lacks "verify"`, ErrJWKIgnored)
+	}
+	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
+		if _, ok := k.members[private]; ok {
+			return fmt.Errorf("%w: holds private key material (%s)", ErrJWKInvalid, quote(private))
+		}
+	}
+	return nil
+}
+
+// parseRSA returns the public key of an RSA JWK ("n", "e").
+func (k *jwk) parseRSA() (crypto.PublicKey, error) {
+	n, err := k.b64("n")
+	if err != nil {
+		return nil, err
+	}
+	e, err := k.b64("e")
+	if err != nil {
+		return nil, err
+	}
+	pub, err := rsaPublicKey(n, e)
+	if err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
+// parseEC returns the public key of an EC JWK ("crv", "x", "y").
+func (k *jwk) parseEC() (crypto.PublicKey, error) {
+	x, err := k.b64("x")
+	if err != nil {
+		return nil, err
+	}
+	y, err := k.b64("y")
+	if err != nil {
+		return nil, err
+	}
+	pub, err := ecPublicKey(k.crv, x, y)
+	if err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
+// parseOKP returns the public key of an OKP JWK, which must be Ed25519
+// ("crv", "x").
+func (k *jwk) parseOKP() (crypto.PublicKey, error) {
+	if k.crv != "Ed25519" {
+		return nil, fmt.Errorf("%w: OKP curve %s", ErrJWKUnsupported, quote(k.crv))
+	}
+	x, err := k.b64("x")
+	if err != nil {
+		return nil, err
+	}
+	if len(x) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("%w: Ed25519 key is %d bytes, not %d", ErrJWKInvalid, len(x), ed25519.PublicKeySize)
+	}
+	return ed25519.PublicKey(x), nil
+}
+
+// appendAlgorithms appends to dst the algorithms of algs the key is bound
+// to, as [WithAlgorithms] describes; fitsKey names its jwkFits entry.
+func (k *jwk) appendAlgorithms(dst, algs []string, fitsKey string) ([]string, error) {
+	fits := jwkFits[fitsKey]
+	if k.alg != "" {
+		if !slices.Contains(algs, k.alg) {
+			return nil, fmt.Errorf("%w: algorithm %s is not allowed", ErrJWKIgnored, quote(k.alg))
+		}
+		if !slices.Contains(fits, k.alg) {
+			return nil, fmt.Errorf("%w: algorithm %s does not fit a %s key", ErrJWKInvalid, quote(k.alg), fitsKey)
+		}
+		return append(dst, k.alg), nil
+	}
+	n := 0 // allowed algorithms that fit
+	for _, a := range fits {
+		if slices.Contains(algs, a) {
+			dst = append(dst, a)
+			n++
+		}
+	}
+	// EdDSA and Ed25519 name one scheme for an Ed25519 key: bind both.
+	if n != 1 && (fitsKey != "Ed25519" || n == 0) {
+		return nil, fmt.Errorf("%w: no \"alg\", and %d allowed algorithms fit a %s key (see WithAlgorithms)", ErrJWKIgnored, n, fitsKey)
+	}
+	return dst, nil
 }
 
 func rsaPublicKey(n, e []byte) (*rsa.PublicKey, error) {
