@@ -34,17 +34,9 @@ func parseJWKS(data []byte, algs []string, old *jwksSnapshot, skip func(error)) 
 // duplicate check compared a key with, summed over the set: about one per
 // key, so that a large set parses in linear time (tests check it).
 func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(error)) (*jwksSnapshot, int, error) {
-	doc, err := decodeObject(data)
+	elems, err := jwksKeys(data)
 	if err != nil {
 		return nil, 0, err
-	}
-	rawKeys, ok := doc["keys"]
-	if !ok {
-		return nil, 0, errors.New(`no "keys" member`)
-	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(rawKeys, &elems); err != nil || elems == nil {
-		return nil, 0, errors.New(`"keys" is not an array`)
 	}
 	var keys []*Key
 	byKID := make(map[string][]*Key, len(elems)) // the duplicate check
@@ -52,16 +44,11 @@ func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(e
 	compared := 0
 	for i, raw := range elems {
 		kid, bound, err := parseJWK(raw, algs)
-		for _, k := range bound {
-			if err != nil {
-				break
-			}
-			for _, p := range byKID[kid] {
-				compared++
-				if p.alg == k.alg {
-					err = fmt.Errorf("%w: a key with the same kid and alg comes earlier in the set", ErrJWKInvalid)
-					break
-				}
+		if err == nil {
+			n, dup := countDuplicate(byKID[kid], bound)
+			compared += n
+			if dup {
+				err = fmt.Errorf("%w: a key with the same kid and alg comes earlier in the set", ErrJWKInvalid)
 			}
 		}
 		if err != nil {
@@ -90,6 +77,39 @@ func parseJWKSCounted(data []byte, algs []string, old *jwksSnapshot, skip func(e
 		return newJWKSSnapshot(nil, skipped), compared, fmt.Errorf("%w among %d", errNoUsableKey, len(elems))
 	}
 	return newJWKSSnapshot(keys, skipped), compared, nil
+}
+
+// jwksKeys returns the elements of the "keys" array of a key set
+// document, which must be a JSON object ([decodeObject]).
+func jwksKeys(data []byte) ([]json.RawMessage, error) {
+	doc, err := decodeObject(data)
+	if err != nil {
+		return nil, err
+	}
+	rawKeys, ok := doc["keys"]
+	if !ok {
+		return nil, errors.New(`no "keys" member`)
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(rawKeys, &elems); err != nil || elems == nil {
+		return nil, errors.New(`"keys" is not an array`)
+	}
+	return elems, nil
+}
+
+// countDuplicate reports whether a key of bound has the algorithm of one of
+// earlier, the keys with the same kid that come before it in the set, and
+// how many pairs of keys it compared to find out.
+func countDuplicate(earlier, bound []*Key) (compared int, dup bool) {
+	for _, k := range bound {
+		for _, p := range earlier {
+			compared++
+			if p.alg == k.alg {
+				return compared, true
+			}
+		}
+	}
+	return compared, false
 }
 
 // errNoUsableKey: the key set was fetched and parsed but holds no key this
