@@ -157,14 +157,20 @@ func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 	return m, nil
 }
 
-// jwkFits lists the algorithms a key type (and curve) can verify.
-var jwkFits = map[string][]string{
-	"RSA":     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"},
-	"P-256":   {"ES256"},
-	"P-384":   {"ES384"},
-	"P-521":   {"ES512"},
-	"Ed25519": {"EdDSA", "Ed25519"},
-}
+// jwkFits lists the algorithms a JWK's key type ("RSA") or curve ("P-256",
+// "Ed25519") can verify, from the algorithm table.
+var jwkFits = func() map[string][]string {
+	fits := map[string][]string{}
+	for _, a := range algorithmTable {
+		switch a.family {
+		case familyRSA:
+			fits["RSA"] = append(fits["RSA"], a.name)
+		case familyECDSA, familyEdDSA:
+			fits[a.crv] = append(fits[a.crv], a.name)
+		}
+	}
+	return fits
+}()
 
 // errEd448 is the reason an Ed448 key or algorithm is skipped.
 var errEd448 = fmt.Errorf("%w: Ed448 is not supported (Go's standard library has no Ed448); publish an Ed25519 key", ErrJWKUnsupported)

@@ -26,12 +26,7 @@ const (
 // defaultJWKSAlgorithms is the allowlist of a [JWKS] source without
 // [WithAlgorithms]: every asymmetric algorithm jwtauth verifies, RFC 9864's
 // Ed25519 included.
-var defaultJWKSAlgorithms = []string{
-	"RS256", "RS384", "RS512",
-	"PS256", "PS384", "PS512",
-	"ES256", "ES384", "ES512",
-	"EdDSA", "Ed25519",
-}
+var defaultJWKSAlgorithms = algorithmNames(func(a *algorithm) bool { return a.family != familyHMAC })
 
 // JWKSOption configures a [JWKS] or [OIDC] source.
 type JWKSOption func(*jwksConfig)
