@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -371,4 +372,268 @@ func WithHandlerErrorObserver(observe func(r *http.Request, err error)) DecodeOp
 		}
 		c.observe = observe
 	}
+}
+
+// Defaults and bounds of a [JWKS] source; each is documented on the option
+// that changes it.
+const (
+	defaultRefreshInterval = 15 * time.Minute
+	defaultRefreshCooldown = time.Minute
+	defaultLookupTimeout   = 2 * time.Second
+	defaultFetchTimeout    = 10 * time.Second
+	defaultMaxJWKSSize     = 1 << 20
+	minMaxAge              = time.Minute
+	maxMaxAge              = 24 * time.Hour
+)
+
+// JWKSOption configures a [JWKS] or [OIDC] source.
+type JWKSOption func(*jwksConfig) error
+
+type jwksConfig struct {
+	client        *http.Client
+	interval      time.Duration
+	cooldown      time.Duration
+	lookupTimeout time.Duration
+	fetchTimeout  time.Duration
+	maxSize       int64
+	algs          []string
+	insecureHTTP  bool
+	crossOrigin   bool
+	ownTransport  bool // client.Transport is a clone only this source uses
+	onError       func(error)
+
+	// Test hooks.
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+}
+
+// optionError is the error of a misused option, from New, NewJWKS or
+// NewOIDC.
+func optionError(format string, args ...any) error {
+	return fmt.Errorf("jwtauth: "+format, args...)
+}
+
+// WithHTTPClient sets the client that fetches the key set (and the discovery
+// document of [NewOIDC]). The default is a client with a clone of
+// [http.DefaultTransport]. The source uses a copy of c, whose redirect
+// policy is wrapped so that every redirect must obey the same https rule as
+// the URL itself (see [WithInsecureHTTP]), never go from https to http and
+// stay on the URL's origin (see [WithCrossOriginRedirects]) before c's own
+// CheckRedirect is asked; c itself is not changed. The copy is otherwise
+// used as it is, including its Timeout.
+//
+// Connections: if c's Transport is nil or an *[http.Transport], the source
+// uses its own clone of it (same settings, its own connection pool), and
+// [JWKS.Close] closes that clone's idle connections, so that nothing the
+// source opened outlives it and nobody else's connections are touched. Any
+// other [http.RoundTripper] is used as it is and Close leaves it alone,
+// since it may be shared: its owner closes its idle connections (for
+// example with c.CloseIdleConnections) after closing the source.
+func WithHTTPClient(c *http.Client) JWKSOption {
+	return func(cfg *jwksConfig) error {
+		if c == nil {
+			return optionError("WithHTTPClient: nil client")
+		}
+		cfg.client = c
+		return nil
+	}
+}
+
+// WithRefreshInterval sets how often the key set is fetched again in the
+// background. The default is 15 minutes; d must be positive.
+//
+// The interval is the longest the source goes between refreshes, whatever
+// the key server says, so that a key the provider removed stops verifying
+// within it. A successful answer with a Cache-Control max-age directive may
+// make the next refresh sooner, never later: it comes after the smaller of
+// the interval and max-age, but not sooner than 1 minute (no-cache and
+// no-store count as max-age=0, so as 1 minute). After a failed fetch the next
+// attempt is made after the smaller of the interval and the cooldown
+// ([WithRefreshCooldown]).
+func WithRefreshInterval(d time.Duration) JWKSOption {
+	return func(cfg *jwksConfig) error {
+		if d <= 0 {
+			return optionError("WithRefreshInterval: interval must be positive, not %v", d)
+		}
+		cfg.interval = d
+		return nil
+	}
+}
+
+// WithRefreshCooldown sets the least time between the starts of two fetches
+// caused by tokens whose kid is unknown: a token with an unknown kid triggers
+// a fetch only if no such fetch has started within the cooldown (a fetch
+// already in flight, whatever started it, is joined instead), and is rejected
+// otherwise. The first fetch and the background refreshes do not count
+// against this budget, so a key published at any time is accepted on its
+// first request as long as no other unknown kid has fetched within the
+// cooldown. This bounds the load that tokens with made-up kids put on the key
+// server to one fetch per cooldown. The default is 1 minute.
+//
+// d must not be negative. 0 means no cooldown: every token with an unknown
+// kid fetches (still one fetch at a time, shared by concurrent lookups), and
+// a failed fetch is retried after the refresh interval. That suits tests that
+// rotate keys several times; in production it lets anyone with made-up kids
+// keep the source fetching back to back.
+func WithRefreshCooldown(d time.Duration) JWKSOption {
+	return func(cfg *jwksConfig) error {
+		if d < 0 {
+			return optionError("WithRefreshCooldown: cooldown must not be negative, not %v", d)
+		}
+		cfg.cooldown = d
+		return nil
+	}
+}
+
+// WithLookupTimeout sets the longest a request waits for a fetch caused by
+// its unknown kid (or by there being no keys yet); after it, the request is
+// rejected while the fetch goes on in the background. The request's context
+// can cut the wait shorter. The default is 2 seconds.
+//
+// d must not be negative. 0 means never wait: such a request is answered
+// from the keys at hand, and a key the fetch brings serves later requests.
+func WithLookupTimeout(d time.Duration) JWKSOption {
+	return func(cfg *jwksConfig) error {
+		if d < 0 {
+			return optionError("WithLookupTimeout: timeout must not be negative, not %v", d)
+		}
+		cfg.lookupTimeout = d
+		return nil
+	}
+}
+
+// WithFetchTimeout sets the longest one fetch of the key set may take,
+// including discovery for [NewOIDC], connecting and reading the body. The
+// default is 10 seconds.
+func WithFetchTimeout(d time.Duration) JWKSOption {
+	return func(cfg *jwksConfig) error {
+		if d <= 0 {
+			return optionError("WithFetchTimeout: timeout must be positive, not %v", d)
+		}
+		cfg.fetchTimeout = d
+		return nil
+	}
+}
+
+// WithMaxJWKSSize sets the largest key set (and discovery document) body
+// accepted, in bytes; a larger one fails the fetch. The default is 1 MiB.
+func WithMaxJWKSSize(n int64) JWKSOption {
+	return func(cfg *jwksConfig) error {
+		if n <= 0 {
+			return optionError("WithMaxJWKSSize: size must be positive, not %d", n)
+		}
+		cfg.maxSize = n
+		return nil
+	}
+}
+
+// WithAlgorithms sets the algorithm allowlist of the source, returned by its
+// Algorithms method. algs must be asymmetric algorithms jwtauth verifies
+// (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA and
+// Ed25519, RFC 9864's fully-specified name for EdDSA with an Ed25519 key);
+// Ed448 is refused, as Go's standard library has no Ed448. The default is
+// all of them.
+//
+// Each key is bound to algorithms of the allowlist as follows, and skipped
+// (reported to [WithJWKSErrorHandler]; a token naming its kid is refused
+// with the reason, see [JWKS.Key]) when none is left:
+//
+//   - A key with "alg" is bound to that algorithm, if the allowlist names it
+//     ([ErrJWKIgnored] otherwise) and it fits the key ([ErrJWKInvalid]).
+//   - An EC key without "alg" is bound to the algorithm of its curve (ES256
+//     for P-256, ES384 for P-384, ES512 for P-521), if allowed.
+//   - An Ed25519 key without "alg" is bound to each of EdDSA and Ed25519
+//     that the allowlist names, as one *Key per name with the same key
+//     material: the two names denote one signature scheme, so a token
+//     saying either verifies.
+//   - An RSA key without "alg" fits all six RS and PS algorithms, and is
+//     bound only when the allowlist names exactly one of them. A key set
+//     whose RSA keys have no "alg" (as some identity providers publish)
+//     therefore needs, for example, WithAlgorithms("RS256", "ES256",
+//     "EdDSA"): its RSA keys are then RS256 keys and its EC and Ed25519
+//     keys are served as well. With the default allowlist such RSA keys
+//     are skipped.
+func WithAlgorithms(algs ...string) JWKSOption {
+	return func(cfg *jwksConfig) error {
+		if len(algs) == 0 {
+			return optionError("WithAlgorithms: no algorithms given")
+		}
+		cfg.algs = nil
+		for _, a := range algs {
+			if a == "Ed448" {
+				return optionError("WithAlgorithms: Ed448 is not supported (Go's standard library has no Ed448)")
+			} else if !slices.Contains(defaultJWKSAlgorithms, a) {
+				return optionError("WithAlgorithms: %s is not an asymmetric algorithm jwtauth verifies", quote(a))
+			}
+			if !slices.Contains(cfg.algs, a) {
+				cfg.algs = append(cfg.algs, a)
+			}
+		}
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows fetching over plain http from any host. Without it,
+// the key set URL, an issuer, a discovered jwks_uri and every redirect must
+// use https, except for the loopback hosts localhost, 127.0.0.0/8 and ::1.
+// Keys fetched over plain http can be replaced by anyone on the network path.
+func WithInsecureHTTP() JWKSOption {
+	return func(cfg *jwksConfig) error { cfg.insecureHTTP = true; return nil }
+}
+
+// WithCrossOriginRedirects lets a fetch follow a redirect to another origin
+// (scheme, host or port) than the URL it started from. Without it, such a
+// redirect fails the fetch: the key set URL, and for [NewOIDC] the issuer's
+// discovery URL and the discovered jwks_uri, are the only servers the keys
+// may come from. Every hop must still obey the https rule of
+// [WithInsecureHTTP], and no hop may go from https to http.
+//
+// Security: whoever the key server can redirect to decides which tokens are
+// accepted. Allow it only when the provider really serves its keys through
+// such a redirect (a CDN, say) and the URLs involved are trusted.
+func WithCrossOriginRedirects() JWKSOption {
+	return func(cfg *jwksConfig) error { cfg.crossOrigin = true; return nil }
+}
+
+// WithJWKSErrorHandler sets a function called with every failed fetch (the
+// error [JWKS.Err] then returns) and with a [*JWKError] for every key skipped
+// by an otherwise successful fetch. It is called from the fetching goroutine,
+// one call at a time per source; it must not block for long. The default
+// discards these errors.
+func WithJWKSErrorHandler(fn func(error)) JWKSOption {
+	return func(cfg *jwksConfig) error { cfg.onError = fn; return nil }
+}
+
+// withClock sets the clock the cooldown is measured with (tests only).
+func withClock(now func() time.Time) JWKSOption {
+	return func(cfg *jwksConfig) error { cfg.now = now; return nil }
+}
+
+// withAfter sets the timer of the background refresh (tests only).
+func withAfter(after func(time.Duration) <-chan time.Time) JWKSOption {
+	return func(cfg *jwksConfig) error { cfg.after = after; return nil }
+}
+
+func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
+	cfg := &jwksConfig{
+		interval:      defaultRefreshInterval,
+		cooldown:      defaultRefreshCooldown,
+		lookupTimeout: defaultLookupTimeout,
+		fetchTimeout:  defaultFetchTimeout,
+		maxSize:       defaultMaxJWKSSize,
+		algs:          defaultJWKSAlgorithms,
+		now:           time.Now,
+		after:         time.After,
+	}
+	for _, o := range opts {
+		if o == nil {
+			return nil, optionError("nil JWKSOption")
+		}
+		if err := o(cfg); err != nil {
+			return nil, err
+		}
+	}
+	cfg.algs = slices.Clone(cfg.algs)
+	cfg.client, cfg.ownTransport = fetchClient(cfg.client, cfg.insecureHTTP, cfg.crossOrigin)
+	return cfg, nil
 }
