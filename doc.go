@@ -25,7 +25,7 @@
 // [PEM]), a set for rotation ([KeySet]), an identity provider's key set
 // ([NewJWKS], [NewOIDC]), or your own implementation. [NewMultiIssuer] binds
 // several issuers to their own keys. Per-route authorization is
-// [Middleware.Require] with [Scopes], [Roles] or [Check].
+// [Middleware.Require] with [Scopes], [RolesIn] or [Check].
 //
 // Bodies are decoded and validated with [Decode] or a typed handler ([Handle]), with
 // every problem reported at once in pydantic's shape (422). The subpackage

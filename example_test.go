@@ -219,7 +219,7 @@ func ExampleCheck() {
 		jwtauth.WithClaims[TenantClaims](),
 		jwtauth.WithTimeFunc(func() time.Time { return exampleNow }))
 	admin := mw.Require(
-		jwtauth.Roles("roles", "admin"),
+		jwtauth.RolesIn("roles", "admin"),
 		jwtauth.Check(func(c *TenantClaims) bool { return c.Tenant == "acme" }),
 	)
 	h := mw.Handler(admin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -359,7 +359,7 @@ func (k *jwk) parseOKP() (crypto.PublicKey, error) {
 }
 
 // appendAlgorithms appends to dst the algorithms of algs the key is bound
-// to, as [WithAlgorithms] describes; fitsKey names its jwkFits entry.
+// to, as [WithJWKSAlgorithms] describes; fitsKey names its jwkFits entry.
 func (k *jwk) appendAlgorithms(dst, algs []string, fitsKey string) ([]string, error) {
 	fits := jwkFits[fitsKey]
 	if k.alg != "" {
@@ -380,7 +380,7 @@ func (k *jwk) appendAlgorithms(dst, algs []string, fitsKey string) ([]string, er
 	}
 	// EdDSA and Ed25519 name one scheme for an Ed25519 key: bind both.
 	if n != 1 && (fitsKey != "Ed25519" || n == 0) {
-		return nil, fmt.Errorf("%w: no \"alg\", and %d allowed algorithms fit a %s key (see WithAlgorithms)", ErrJWKIgnored, n, fitsKey)
+		return nil, fmt.Errorf("%w: no \"alg\", and %d allowed algorithms fit a %s key (see WithJWKSAlgorithms)", ErrJWKIgnored, n, fitsKey)
 	}
 	return dst, nil
 }

@@ -270,9 +270,9 @@ func TestParseJWKSEd25519(t *testing.T) {
 	if diff := cmp.Diff(true, slices.Contains(defaultJWKSAlgorithms, "Ed25519")); diff != "" {
 		t.Errorf("Ed25519 in the default allowlist (-want +got):\n%s", diff)
 	}
-	_, err := NewJWKS(context.Background(), "https://idp.example/jwks", WithAlgorithms("EdDSA", "Ed448"))
+	_, err := NewJWKS(context.Background(), "https://idp.example/jwks", WithJWKSAlgorithms("EdDSA", "Ed448"))
 	if err == nil || !strings.Contains(err.Error(), "Ed448 is not supported") {
-		t.Errorf("WithAlgorithms(Ed448) error = %v, want Ed448 refused clearly", err)
+		t.Errorf("WithJWKSAlgorithms(Ed448) error = %v, want Ed448 refused clearly", err)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // defaultJWKSAlgorithms is the allowlist of a [JWKS] source without
-// [WithAlgorithms]: every asymmetric algorithm jwtauth verifies, RFC 9864's
+// [WithJWKSAlgorithms]: every asymmetric algorithm jwtauth verifies, RFC 9864's
 // Ed25519 included.
 var defaultJWKSAlgorithms = algorithmNames(func(a *algorithm) bool { return a.family != familyHMAC })
 
@@ -24,7 +24,7 @@ var defaultJWKSAlgorithms = algorithmNames(func(a *algorithm) bool { return a.fa
 // key set is not a secret, and Ed448 keys because Go has no Ed448. Keys
 // whose "use" is not "sig" are ignored. A key is bound to its "alg" (EdDSA
 // or Ed25519 for an Ed25519 key) or, without one, to algorithms of the
-// allowlist as [WithAlgorithms] describes. A token's kid selects the key whose "kid" is
+// allowlist as [WithJWKSAlgorithms] describes. A token's kid selects the key whose "kid" is
 // exactly equal (a token without kid, a key without "kid"), and the token's
 // algorithm must be that key's. The "x5u", "jku" and "x5c" members are never
 // followed or used. A malformed or unusable key is skipped, and reported to
@@ -226,7 +226,7 @@ func (s *JWKS) fetch() (snap *jwksSnapshot, maxAge time.Duration, skipped []erro
 	return snap, cacheMaxAge(header), skipped, nil
 }
 
-// Algorithms returns the source's algorithm allowlist ([WithAlgorithms]).
+// Algorithms returns the source's algorithm allowlist ([WithJWKSAlgorithms]).
 func (s *JWKS) Algorithms() []string { return slices.Clone(s.cfg.algs) }
 
 // Key returns the key whose "kid" is exactly kid and whose algorithm is alg.

@@ -159,7 +159,7 @@ func TestSharedSourcesNeedIssuerAndAudience(t *testing.T) {
 
 // TestMiddlewareJWKSInterop: a key set as identity providers publish it, RSA
 // keys without "alg" next to EC and Ed25519 keys, some with RFC 9864's
-// "Ed25519" name, serves tokens of every kind when WithAlgorithms names one
+// "Ed25519" name, serves tokens of every kind when WithJWKSAlgorithms names one
 // RSA algorithm (the binding rule for RSA keys without "alg").
 func TestMiddlewareJWKSInterop(t *testing.T) {
 	t.Parallel()
@@ -170,7 +170,7 @@ func TestMiddlewareJWKSInterop(t *testing.T) {
 	noAlg := func(k *jwttest.Key) jwttest.JWK { j := k.JWK(); j.Alg = ""; return j }
 	srv := jwttest.NewJWKSServer(t)
 	srv.SetJWKs(noAlg(rs), noAlg(ec), edNew.JWK(), noAlg(edNoAlg))
-	src, err := NewJWKS(context.Background(), srv.URL(), WithAlgorithms("RS256", "ES256", "EdDSA", "Ed25519"))
+	src, err := NewJWKS(context.Background(), srv.URL(), WithJWKSAlgorithms("RS256", "ES256", "EdDSA", "Ed25519"))
 	if err != nil || src.Err() != nil {
 		t.Fatal(err, src.Err())
 	}
@@ -211,12 +211,12 @@ func TestMultiIssuerJWKS(t *testing.T) {
 	ka := jwttest.NewKey(t, "RS256").WithID("shared-kid")
 	kb := jwttest.NewKey(t, "RS256").WithID("shared-kid") // same kid, other key
 	srvA, srvB := jwttest.NewJWKSServer(t, ka), jwttest.NewJWKSServer(t, kb)
-	oidcA, err := NewOIDC(context.Background(), srvA.Issuer(), WithAlgorithms("RS256"))
+	oidcA, err := NewOIDC(context.Background(), srvA.Issuer(), WithJWKSAlgorithms("RS256"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { oidcA.Close() })
-	jwksB, err := NewJWKS(context.Background(), srvB.URL(), WithAlgorithms("RS256"))
+	jwksB, err := NewJWKS(context.Background(), srvB.URL(), WithJWKSAlgorithms("RS256"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestMultiIssuerJWKS(t *testing.T) {
 func BenchmarkJWKSMiddleware(b *testing.B) {
 	k := jwttest.NewKey(b, "RS256").WithID("k1")
 	srv := jwttest.NewJWKSServer(b, k)
-	jwks, err := NewJWKS(context.Background(), srv.URL(), WithAlgorithms("RS256"))
+	jwks, err := NewJWKS(context.Background(), srv.URL(), WithJWKSAlgorithms("RS256"))
 	if err != nil {
 		b.Fatal(err)
 	}

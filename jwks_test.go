@@ -248,7 +248,7 @@ func TestJWKSReportsSkippedKeys(t *testing.T) {
 		{"enc", "ES256", refusal{ErrJWKIgnored, true, `jwtauth: key "enc" was skipped: JWK ignored: "use" is "enc", not "sig"`}},
 		{"hmac", "HS256", refusal{nil, false, "jwtauth: the token's algorithm is not allowed for this key set"}},
 		{"hmac", "ES256", refusal{ErrJWKUnsupported, true, `jwtauth: key "hmac" was skipped: JWK type unsupported: symmetric (oct) keys are refused: a published secret is no secret`}},
-		{"rsa-no-alg", "RS256", refusal{ErrJWKIgnored, true, `jwtauth: key "rsa-no-alg" was skipped: JWK ignored: no "alg", and 6 allowed algorithms fit a RSA key (see WithAlgorithms)`}},
+		{"rsa-no-alg", "RS256", refusal{ErrJWKIgnored, true, `jwtauth: key "rsa-no-alg" was skipped: JWK ignored: no "alg", and 6 allowed algorithms fit a RSA key (see WithJWKSAlgorithms)`}},
 		{"never-published", "ES256", refusal{nil, true, "jwtauth: no key for the token's kid"}},
 	}
 	for _, tc := range tests {
@@ -393,7 +393,7 @@ func TestJWKSZeroCooldown(t *testing.T) {
 func TestJWKSKeepsLastGoodKeys(t *testing.T) {
 	t.Parallel()
 	a := jwttest.NewKey(t, "ES256").WithID("a")
-	h := newHarness(t, []*jwttest.Key{a}, WithMaxJWKSSize(4096))
+	h := newHarness(t, []*jwttest.Key{a}, WithMaxJWKSBytes(4096))
 	keyA := mustKey(t, h.src, "a", "ES256")
 	var maxBytes *http.MaxBytesError
 	tests := []struct {
@@ -647,13 +647,13 @@ func TestNewJWKSConfiguration(t *testing.T) {
 		{"negative lookup timeout", "https://idp.example/jwks", []JWKSOption{WithLookupTimeout(-1)}, false},
 		{"zero lookup timeout", "https://idp.example/jwks", []JWKSOption{WithLookupTimeout(0)}, true},
 		{"zero fetch timeout", "https://idp.example/jwks", []JWKSOption{WithFetchTimeout(0)}, false},
-		{"zero size", "https://idp.example/jwks", []JWKSOption{WithMaxJWKSSize(0)}, false},
+		{"zero size", "https://idp.example/jwks", []JWKSOption{WithMaxJWKSBytes(0)}, false},
 		{"nil client", "https://idp.example/jwks", []JWKSOption{WithHTTPClient(nil)}, false},
 		{"nil option", "https://idp.example/jwks", []JWKSOption{nil}, false},
-		{"no algorithms", "https://idp.example/jwks", []JWKSOption{WithAlgorithms()}, false},
-		{"HMAC algorithm", "https://idp.example/jwks", []JWKSOption{WithAlgorithms("RS256", "HS256")}, false},
-		{"none algorithm", "https://idp.example/jwks", []JWKSOption{WithAlgorithms("none")}, false},
-		{"algorithms", "https://idp.example/jwks", []JWKSOption{WithAlgorithms("RS256", "ES256", "RS256")}, true},
+		{"no algorithms", "https://idp.example/jwks", []JWKSOption{WithJWKSAlgorithms()}, false},
+		{"HMAC algorithm", "https://idp.example/jwks", []JWKSOption{WithJWKSAlgorithms("RS256", "HS256")}, false},
+		{"none algorithm", "https://idp.example/jwks", []JWKSOption{WithJWKSAlgorithms("none")}, false},
+		{"algorithms", "https://idp.example/jwks", []JWKSOption{WithJWKSAlgorithms("RS256", "ES256", "RS256")}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -667,7 +667,7 @@ func TestNewJWKSConfiguration(t *testing.T) {
 			}
 		})
 	}
-	src, err := NewJWKS(context.Background(), "https://idp.example/jwks", offline, WithAlgorithms("RS256", "ES256", "RS256"))
+	src, err := NewJWKS(context.Background(), "https://idp.example/jwks", offline, WithJWKSAlgorithms("RS256", "ES256", "RS256"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -951,7 +951,7 @@ func TestJWKSErrorsEscapeControlCharacters(t *testing.T) {
 	msgs = append(msgs, fmt.Sprint(err))
 	_, err = NewJWKS(context.Background(), "https://idp.example/\u2028jwks#x")
 	msgs = append(msgs, fmt.Sprint(err))
-	_, err = NewJWKS(context.Background(), "https://idp.example", WithAlgorithms("RS256"+forged))
+	_, err = NewJWKS(context.Background(), "https://idp.example", WithJWKSAlgorithms("RS256"+forged))
 	msgs = append(msgs, fmt.Sprint(err))
 
 	if len(msgs) != 11 {

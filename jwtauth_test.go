@@ -263,7 +263,7 @@ func TestNewErrors(t *testing.T) {
 		{"Keyfunc nil", jwtauth.Keyfunc(nil, "HS256"), nil, "Keyfunc needs a function"},
 		{"negative leeway", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithLeeway(-time.Second)}, "WithLeeway"},
 		{"huge leeway", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithLeeway(time.Hour)}, "WithLeeway"},
-		{"tiny token cap", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithMaxTokenLen(0)}, "WithMaxTokenLen"},
+		{"tiny token cap", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithMaxTokenBytes(0)}, "WithMaxTokenBytes"},
 		{"realm with quote", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithRealm(`a"b`)}, "WithRealm"},
 		{"empty issuer", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithIssuer("")}, "WithIssuer: empty issuer"},
 		{"no audience", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithAudience()}, "WithAudience: no audience"},

@@ -115,7 +115,7 @@ func (o *OIDC) resolve(ctx context.Context) (string, error) {
 // accepted token's "iss" claim must equal.
 func (o *OIDC) Issuer() string { return o.issuer }
 
-// Algorithms returns the source's algorithm allowlist ([WithAlgorithms]).
+// Algorithms returns the source's algorithm allowlist ([WithJWKSAlgorithms]).
 func (o *OIDC) Algorithms() []string { return o.jwks.Algorithms() }
 
 // Key returns the key for kid and alg, as [JWKS.Key] does.

@@ -19,8 +19,8 @@ type Option func(*config) error
 // MaxLeeway is the largest clock-skew allowance [WithLeeway] accepts.
 const MaxLeeway = 5 * time.Minute
 
-// DefaultMaxTokenLen is the default token length cap; see [WithMaxTokenLen].
-const DefaultMaxTokenLen = 8 << 10
+// DefaultMaxTokenBytes is the default token length cap; see [WithMaxTokenBytes].
+const DefaultMaxTokenBytes = 8 << 10
 
 // DefaultRealm is the default realm of the WWW-Authenticate challenge; see
 // [WithRealm].
@@ -50,7 +50,7 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		requireExp:  true,
-		maxTokenLen: DefaultMaxTokenLen,
+		maxTokenLen: DefaultMaxTokenBytes,
 		realm:       DefaultRealm,
 		sources:     []TokenSource{FromBearer()},
 		claims:      claimsTypeOf[jwt.RegisteredClaims](),
@@ -126,12 +126,12 @@ func WithTimeFunc(now func() time.Time) Option {
 	}
 }
 
-// WithMaxTokenLen rejects tokens longer than n bytes before any parsing.
-// Default: [DefaultMaxTokenLen] (8 KiB).
-func WithMaxTokenLen(n int) Option {
+// WithMaxTokenBytes rejects tokens longer than n bytes before any parsing.
+// Default: [DefaultMaxTokenBytes] (8 KiB).
+func WithMaxTokenBytes(n int) Option {
 	return func(c *config) error {
 		if n < 16 {
-			return fmt.Errorf("WithMaxTokenLen: %d is too small", n)
+			return fmt.Errorf("WithMaxTokenBytes: %d is too small", n)
 		}
 		c.maxTokenLen = n
 		return nil
@@ -515,19 +515,19 @@ func WithFetchTimeout(d time.Duration) JWKSOption {
 	}
 }
 
-// WithMaxJWKSSize sets the largest key set (and discovery document) body
+// WithMaxJWKSBytes sets the largest key set (and discovery document) body
 // accepted, in bytes; a larger one fails the fetch. The default is 1 MiB.
-func WithMaxJWKSSize(n int64) JWKSOption {
+func WithMaxJWKSBytes(n int64) JWKSOption {
 	return func(cfg *jwksConfig) error {
 		if n <= 0 {
-			return optionError("WithMaxJWKSSize: size must be positive, not %d", n)
+			return optionError("WithMaxJWKSBytes: size must be positive, not %d", n)
 		}
 		cfg.maxSize = n
 		return nil
 	}
 }
 
-// WithAlgorithms sets the algorithm allowlist of the source, returned by its
+// WithJWKSAlgorithms sets the algorithm allowlist of the source, returned by its
 // Algorithms method. algs must be asymmetric algorithms jwtauth verifies
 // (RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA and
 // Ed25519, RFC 9864's fully-specified name for EdDSA with an Ed25519 key);
@@ -549,21 +549,21 @@ func WithMaxJWKSSize(n int64) JWKSOption {
 //   - An RSA key without "alg" fits all six RS and PS algorithms, and is
 //     bound only when the allowlist names exactly one of them. A key set
 //     whose RSA keys have no "alg" (as some identity providers publish)
-//     therefore needs, for example, WithAlgorithms("RS256", "ES256",
+//     therefore needs, for example, WithJWKSAlgorithms("RS256", "ES256",
 //     "EdDSA"): its RSA keys are then RS256 keys and its EC and Ed25519
 //     keys are served as well. With the default allowlist such RSA keys
 //     are skipped.
-func WithAlgorithms(algs ...string) JWKSOption {
+func WithJWKSAlgorithms(algs ...string) JWKSOption {
 	return func(cfg *jwksConfig) error {
 		if len(algs) == 0 {
-			return optionError("WithAlgorithms: no algorithms given")
+			return optionError("WithJWKSAlgorithms: no algorithms given")
 		}
 		cfg.algs = nil
 		for _, a := range algs {
 			if a == "Ed448" {
-				return optionError("WithAlgorithms: Ed448 is not supported (Go's standard library has no Ed448)")
+				return optionError("WithJWKSAlgorithms: Ed448 is not supported (Go's standard library has no Ed448)")
 			} else if !slices.Contains(defaultJWKSAlgorithms, a) {
-				return optionError("WithAlgorithms: %s is not an asymmetric algorithm jwtauth verifies", quote(a))
+				return optionError("WithJWKSAlgorithms: %s is not an asymmetric algorithm jwtauth verifies", quote(a))
 			}
 			if !slices.Contains(cfg.algs, a) {
 				cfg.algs = append(cfg.algs, a)

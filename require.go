@@ -15,7 +15,7 @@ import (
 )
 
 // Requirement is an authorization rule checked on the verified claims of a
-// request: see [Scopes], [Roles] and [Check], and [Middleware.Require].
+// request: see [Scopes], [RolesIn] and [Check], and [Middleware.Require].
 //
 // The zero Requirement is malformed: [Middleware.Require] panics on it.
 type Requirement struct {
@@ -56,12 +56,12 @@ func hasScopes(p *principal, want []string) bool {
 	return true
 }
 
-// Roles requires every one of roles in the claim called claim (an array of
+// RolesIn requires every one of roles in the claim called claim (an array of
 // strings, or a space-delimited string), matched exactly. A role with a
 // space, such as "Domain Admins", can match only an element of an array
 // claim. An empty role or one with a control character is malformed. A
 // failure is 403 insufficient_scope without a scope attribute.
-func Roles(claim string, roles ...string) Requirement {
+func RolesIn(claim string, roles ...string) Requirement {
 	want := slices.Clone(roles)
 	r := Requirement{}
 	for _, s := range want {
@@ -167,11 +167,21 @@ func HasScopes(ctx context.Context, scopes ...string) bool {
 	return len(scopes) > 0 && hasScopes(p, scopes)
 }
 
-// HasRole reports whether the claim called claim of the verified claims in
-// ctx contains role, as [Roles] checks it.
-func HasRole(ctx context.Context, claim, role string) bool {
+// HasRolesIn reports whether the claim called claim of the verified claims
+// in ctx holds every one of roles, as [RolesIn] checks them, for decisions
+// inside a handler. It reports false for no roles.
+func HasRolesIn(ctx context.Context, claim string, roles ...string) bool {
 	p := principalFrom(ctx)
-	return p != nil && p.claims != nil && slices.Contains(p.strings(claim), role)
+	if p == nil || p.claims == nil || len(roles) == 0 {
+		return false
+	}
+	have := p.strings(claim)
+	for _, r := range roles {
+		if !slices.Contains(have, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // strings returns the named top-level claim as a list of strings: an array's

@@ -1,6 +1,7 @@
 package jwtauth_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestRequire(t *testing.T) {
 	}
 	write := jwtauth.Scopes("persons:write")
 	readWrite := jwtauth.Scopes("persons:read", "persons:write")
-	admin := jwtauth.Roles("roles", "admin")
+	admin := jwtauth.RolesIn("roles", "admin")
 	inTenant := jwtauth.Check(func(c *appClaims) bool { return c.Tenant == "acme" })
 	otherTenant := jwtauth.Check(func(c *appClaims) bool { return c.Tenant == "globex" })
 	tests := []struct {
@@ -51,8 +52,8 @@ func TestRequire(t *testing.T) {
 		{"role present", chain(admin), withClaims(map[string]any{"roles": []string{"user", "admin"}}), okResult},
 		{"role as string", chain(admin), withClaims(map[string]any{"roles": "admin"}), okResult},
 		{"role missing", chain(admin), withClaims(map[string]any{"roles": []string{"user"}}), forbidden("")},
-		{"role with a space in an array", chain(jwtauth.Roles("groups", "Domain Admins")), withClaims(map[string]any{"groups": []string{"Domain Admins"}}), okResult},
-		{"role with a space never matches a string claim", chain(jwtauth.Roles("groups", "Domain Admins")), withClaims(map[string]any{"groups": "Domain Admins"}), forbidden("")},
+		{"role with a space in an array", chain(jwtauth.RolesIn("groups", "Domain Admins")), withClaims(map[string]any{"groups": []string{"Domain Admins"}}), okResult},
+		{"role with a space never matches a string claim", chain(jwtauth.RolesIn("groups", "Domain Admins")), withClaims(map[string]any{"groups": "Domain Admins"}), forbidden("")},
 		{"predicate true", chain(inTenant), withClaims(nil), okResult},
 		{"predicate false", chain(otherTenant), withClaims(nil), forbidden("")},
 		{"all of several", chain(write, admin), withClaims(map[string]any{"scope": "persons:write", "roles": []string{"admin"}}), okResult},
@@ -78,10 +79,10 @@ func TestRequirePanicsOnBadArguments(t *testing.T) {
 		"scope with space":             jwtauth.Scopes("a b"),
 		"scope with quote":             jwtauth.Scopes(`a"b`),
 		"no scopes":                    jwtauth.Scopes(),
-		"no role":                      jwtauth.Roles("roles"),
-		"no claim name":                jwtauth.Roles("", "admin"),
-		"empty role":                   jwtauth.Roles("roles", ""),
-		"role with newline":            jwtauth.Roles("roles", "a\nb"),
+		"no role":                      jwtauth.RolesIn("roles"),
+		"no claim name":                jwtauth.RolesIn("", "admin"),
+		"empty role":                   jwtauth.RolesIn("roles", ""),
+		"role with newline":            jwtauth.RolesIn("roles", "a\nb"),
 		"nil predicate":                jwtauth.Check[*appClaims](nil),
 		"zero Requirement":             {},
 		"Check of another claims type": jwtauth.Check(func(*appClaims) bool { return true }),
@@ -98,7 +99,36 @@ func TestRequirePanicsOnBadArguments(t *testing.T) {
 	}
 	// Well-formed requirements do not panic, a Check of an interface the
 	// claims implement included.
-	m.Require(jwtauth.Scopes("a"), jwtauth.Roles("roles", "admin"),
+	m.Require(jwtauth.Scopes("a"), jwtauth.RolesIn("roles", "admin"),
 		jwtauth.Check(func(*jwt.RegisteredClaims) bool { return true }),
 		jwtauth.Check(func(jwt.Claims) bool { return true }))
+}
+
+// TestHasScopesAndRoles: the in-handler checks agree with Scopes and
+// RolesIn: every one given must be present, and none given is false.
+func TestHasScopesAndRoles(t *testing.T) {
+	t.Parallel()
+	ctx := jwtauth.NewContext(context.Background(), jwt.MapClaims{
+		"scope": "a b", "roles": []string{"admin", "Domain Admins"}, "groups": "x y",
+	})
+	got := map[string]bool{
+		"scopes a":           jwtauth.HasScopes(ctx, "a"),
+		"scopes a b":         jwtauth.HasScopes(ctx, "a", "b"),
+		"scopes a c":         jwtauth.HasScopes(ctx, "a", "c"),
+		"scopes none":        jwtauth.HasScopes(ctx),
+		"roles admin":        jwtauth.HasRolesIn(ctx, "roles", "admin"),
+		"roles both":         jwtauth.HasRolesIn(ctx, "roles", "admin", "Domain Admins"),
+		"roles admin, user":  jwtauth.HasRolesIn(ctx, "roles", "admin", "user"),
+		"roles none":         jwtauth.HasRolesIn(ctx, "roles"),
+		"groups from string": jwtauth.HasRolesIn(ctx, "groups", "y", "x"),
+		"no claims":          jwtauth.HasRolesIn(context.Background(), "roles", "admin"),
+	}
+	want := map[string]bool{
+		"scopes a": true, "scopes a b": true, "scopes a c": false, "scopes none": false,
+		"roles admin": true, "roles both": true, "roles admin, user": false, "roles none": false,
+		"groups from string": true, "no claims": false,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
 }

@@ -107,7 +107,7 @@ func TestVerification(t *testing.T) {
 		{"empty header segment", "." + parts[1] + "." + parts[2], nil, invalidResult},
 		{"empty signature", parts[0] + "." + parts[1] + ".", nil, invalidResult},
 		{"over the length cap", hs(with("pad", strings.Repeat("x", 9000))), nil, invalidResult},
-		{"under a raised cap", hs(with("pad", strings.Repeat("x", 9000))), []jwtauth.Option{jwtauth.WithMaxTokenLen(16 << 10)}, okResult},
+		{"under a raised cap", hs(with("pad", strings.Repeat("x", 9000))), []jwtauth.Option{jwtauth.WithMaxTokenBytes(16 << 10)}, okResult},
 		{"typ at+jwt required, JWT given", valid, []jwtauth.Option{jwtauth.WithType("at+jwt")}, invalidResult},
 		{"typ at+jwt required and given", hsHdr(map[string]any{"typ": "at+jwt"}), []jwtauth.Option{jwtauth.WithType("at+jwt")}, okResult},
 		{"typ application/AT+JWT", hsHdr(map[string]any{"typ": "application/AT+JWT"}), []jwtauth.Option{jwtauth.WithType("at+jwt")}, okResult},

@@ -404,7 +404,7 @@ func newMiddleware(ctx context.Context, c config, log *slog.Logger) (*verifier, 
 		log.Error("JWKS fetch failed", "err", err.Error())
 	})}
 	if c.algs != nil {
-		jwksOpts = append(jwksOpts, jwtauth.WithAlgorithms(c.algs...))
+		jwksOpts = append(jwksOpts, jwtauth.WithJWKSAlgorithms(c.algs...))
 	}
 	jwksOpts = append(jwksOpts, c.jwksOpts...)
 	// Wait at most this long for a provider's keys at start; the source

@@ -137,7 +137,7 @@ func (s *store) owned(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec, ok := s.lookup(r.PathValue("id"))
 		if ok && (rec.Owner != "" && subject(r.Context()) == rec.Owner ||
-			jwtauth.HasRole(r.Context(), "roles", "admin")) {
+			jwtauth.HasRolesIn(r.Context(), "roles", "admin")) {
 			next.ServeHTTP(w, r)
 			return
 		}
