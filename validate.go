@@ -106,6 +106,8 @@ func (b *builder) fail(t reflect.Type, field, format string, args ...any) {
 	}
 }
 
+// build returns the rules of t: from the cache, the ones being built (t is
+// recursive), or new ones.
 func (b *builder) build(t reflect.Type) *typeRules {
 	if r, ok := rulesCache.Load(t); ok {
 		if r := r.(*typeRules); r.err == nil {
@@ -117,17 +119,26 @@ func (b *builder) build(t reflect.Type) *typeRules {
 	}
 	r := &typeRules{Type: t}
 	b.seen[t] = r
+	b.setKind(r)
+	return r
+}
+
+// setKind fills in the kind of r.Type and what goes with it: Bits, Elem,
+// Fields, Validates. A type with a json.Unmarshaler, an
+// encoding.TextUnmarshaler or json.RawMessage is that, whatever its Go kind.
+func (b *builder) setKind(r *typeRules) {
+	t := r.Type
 	pt := reflect.PointerTo(t)
 	switch {
 	case t == rawMessageType:
 		r.Kind = kRaw
-		return r
+		return
 	case t.Kind() != reflect.Pointer && pt.Implements(unmarshalerType):
 		r.Kind = kUnmarshaler
-		return r
+		return
 	case t.Kind() != reflect.Pointer && pt.Implements(textUnmarshalType):
 		r.Kind = kText
-		return r
+		return
 	}
 	r.Validates = t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && pt.Implements(validatorType)
 	switch t.Kind() {
@@ -147,7 +158,7 @@ func (b *builder) build(t reflect.Type) *typeRules {
 			// type P *P (or *A -> *B -> *A): decoding a non-null value
 			// would allocate pointers forever.
 			b.fail(t, "", "pointer cycle: no JSON value ends a chain of pointers to itself")
-			return r
+			return
 		}
 		r.Elem = b.build(t.Elem())
 	case reflect.Interface:
@@ -182,7 +193,6 @@ func (b *builder) build(t reflect.Type) *typeRules {
 	default:
 		b.fail(t, "", "unsupported kind %v", t.Kind())
 	}
-	return r
 }
 
 // pointerCycle reports whether following t's pointers (t is a pointer type)
