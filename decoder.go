@@ -11,10 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
 )
@@ -22,11 +19,6 @@ import (
 // maxLocKey caps the length of a client-supplied key (an unknown field or a
 // map key) copied into an error location.
 const maxLocKey = 128
-
-var (
-	numericDateType = reflect.TypeFor[jwt.NumericDate]()
-	timeType        = reflect.TypeFor[time.Time]()
-)
 
 func missing(loc []any) FieldError {
 	return FieldError{Type: "missing", Loc: loc, Msg: "Field required"}
@@ -263,40 +255,18 @@ func (d *decoder) value(i int, t *typeRules, ru *rules, v reflect.Value) int {
 	return end
 }
 
+// decodeValue decodes the value at data[i] into v, as value does, without
+// calling a Validate method. A value that does not start like t's JSON kind
+// (t.JSON) is a type error and is skipped.
 func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) int {
 	data := d.data
 	c := data[i]
 	if c == 'n' {
-		// required is present and not null, for every type: null on a
-		// required field is the type error of the type it would hold
-		// (string_type for a *string, datetime_type for a time.Time), or
-		// "missing" for a type that takes any JSON value (any,
-		// json.RawMessage, other json.Unmarshaler types).
-		required := ru != nil && ru.Required
-		switch t.Kind {
-		case kPointer, kAny, kSlice, kMap, kBytes:
-			// A nil pointer, slice or map is what json.Marshal writes as
-			// null.
-			if required {
-				d.typeError(i, t)
-			}
-			v.SetZero()
-			return i + 4
-		case kRaw, kUnmarshaler:
-			if required {
-				d.typeError(i, t)
-				return i + 4
-			}
-			if t.Kind == kRaw {
-				// As encoding/json: the text null, so null and absent
-				// (nil) differ.
-				v.SetBytes([]byte("null"))
-				return i + 4
-			}
-			return d.unmarshaler(i, t, v)
-		}
+		return d.null(i, t, ru, v)
+	}
+	if t.JSON != jsonscan.Invalid && jsonscan.KindOf(c) != t.JSON {
 		d.typeError(i, t)
-		return i + 4
+		return jsonscan.ValueEnd(data, i)
 	}
 	switch t.Kind {
 	case kPointer:
@@ -305,95 +275,27 @@ func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) i
 		}
 		return d.value(i, t.Elem, ru, v.Elem())
 	case kString:
-		if c != '"' {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
-		end, esc := jsonscan.StringEnd(data, i)
-		var s string
-		if esc {
-			b, _ := jsonscan.AppendUnquote(nil, data[i:end])
-			s = string(b)
-		} else {
-			s = string(data[i+1 : end-1])
-		}
-		v.SetString(s)
-		if ru != nil {
-			d.checkString(s, ru)
-		}
-		return end
+		return d.str(i, ru, v)
 	case kFloat:
-		if jsonscan.KindOf(c) != jsonscan.Number {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
-		end := jsonscan.NumberEnd(data, i)
-		f, err := strconv.ParseFloat(string(data[i:end]), t.Bits)
-		if err != nil {
-			d.add("finite_number", "Input should be a finite number", nil)
-			return end
-		}
-		v.SetFloat(f)
-		if ru != nil {
-			d.checkNumber(f, ru)
-		}
-		return end
+		return d.float(i, t, ru, v)
 	case kInt, kUint:
-		if jsonscan.KindOf(c) != jsonscan.Number {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
 		end := jsonscan.NumberEnd(data, i)
 		d.integer(data[i:end], t, ru, v)
 		return end
 	case kBool:
-		if c != 't' && c != 'f' {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
 		v.SetBool(c == 't')
 		if c == 't' {
 			return i + 4
 		}
 		return i + 5
 	case kStruct:
-		if c != '{' {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
 		return d.object(i, t, v)
 	case kSlice:
-		if c != '[' {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
 		return d.slice(i, t, ru, v)
 	case kMap:
-		if c != '{' {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
 		return d.mapValue(i, t, ru, v)
 	case kBytes:
-		if c != '"' {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
-		end, _ := jsonscan.StringEnd(data, i)
-		s, _ := jsonscan.AppendUnquote(nil, data[i:end])
-		b, err := base64.StdEncoding.AppendDecode(nil, s)
-		if err != nil {
-			d.add("bytes_invalid_encoding", "Data should be valid base64", nil)
-			return end
-		}
-		if b == nil {
-			b = []byte{}
-		}
-		v.SetBytes(b)
-		if ru != nil {
-			d.checkBytes(len(b), ru)
-		}
-		return end
+		return d.bytes(i, ru, v)
 	case kRaw:
 		end := jsonscan.ValueEnd(data, i)
 		v.SetBytes(slices.Clone(data[i:end]))
@@ -405,30 +307,105 @@ func (d *decoder) decodeValue(i int, t *typeRules, ru *rules, v reflect.Value) i
 		}
 		return end
 	case kUnmarshaler:
-		if t.Type == numericDateType && c != '-' && (c < '0' || c > '9') {
-			// golang-jwt's NumericDate also takes "123" (a string); a
-			// NumericDate is a JSON number (RFC 7519 section 2).
-			d.add("float_type", "Input should be a valid number", nil)
-			return jsonscan.ValueEnd(data, i)
-		}
-		if t.Type == timeType && c != '"' {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
 		return d.unmarshaler(i, t, v)
 	case kText:
-		if c != '"' {
-			d.typeError(i, t)
-			return jsonscan.ValueEnd(data, i)
-		}
-		end, _ := jsonscan.StringEnd(data, i)
-		s, _ := jsonscan.AppendUnquote(nil, data[i:end])
-		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(s); err != nil {
-			d.unmarshalError(t)
-		}
-		return end
+		return d.text(i, t, v)
 	}
 	panic("jwtauth: unreachable kind") // every kind is handled above
+}
+
+// null decodes the null at data[i]. required is present and not null, for
+// every type: null on a required field is the type error of the type it
+// would hold (string_type for a *string, datetime_type for a time.Time), or
+// "missing" for a type that takes any JSON value (any, json.RawMessage,
+// other json.Unmarshaler types).
+func (d *decoder) null(i int, t *typeRules, ru *rules, v reflect.Value) int {
+	required := ru != nil && ru.Required
+	switch t.Kind {
+	case kPointer, kAny, kSlice, kMap, kBytes:
+		// A nil pointer, slice or map is what json.Marshal writes as
+		// null.
+		if required {
+			d.typeError(i, t)
+		}
+		v.SetZero()
+		return i + 4
+	case kRaw, kUnmarshaler:
+		if required {
+			d.typeError(i, t)
+			return i + 4
+		}
+		if t.Kind == kRaw {
+			// As encoding/json: the text null, so null and absent
+			// (nil) differ.
+			v.SetBytes([]byte("null"))
+			return i + 4
+		}
+		return d.unmarshaler(i, t, v)
+	}
+	d.typeError(i, t)
+	return i + 4
+}
+
+// str decodes the string at data[i].
+func (d *decoder) str(i int, ru *rules, v reflect.Value) int {
+	end, esc := jsonscan.StringEnd(d.data, i)
+	var s string
+	if esc {
+		b, _ := jsonscan.AppendUnquote(nil, d.data[i:end])
+		s = string(b)
+	} else {
+		s = string(d.data[i+1 : end-1])
+	}
+	v.SetString(s)
+	if ru != nil {
+		d.checkString(s, ru)
+	}
+	return end
+}
+
+// float decodes the number at data[i] into a float of t.Bits bits.
+func (d *decoder) float(i int, t *typeRules, ru *rules, v reflect.Value) int {
+	end := jsonscan.NumberEnd(d.data, i)
+	f, err := strconv.ParseFloat(string(d.data[i:end]), t.Bits)
+	if err != nil {
+		d.add("finite_number", "Input should be a finite number", nil)
+		return end
+	}
+	v.SetFloat(f)
+	if ru != nil {
+		d.checkNumber(f, ru)
+	}
+	return end
+}
+
+// bytes decodes the base64 string at data[i] into a []byte.
+func (d *decoder) bytes(i int, ru *rules, v reflect.Value) int {
+	end, _ := jsonscan.StringEnd(d.data, i)
+	s, _ := jsonscan.AppendUnquote(nil, d.data[i:end])
+	b, err := base64.StdEncoding.AppendDecode(nil, s)
+	if err != nil {
+		d.add("bytes_invalid_encoding", "Data should be valid base64", nil)
+		return end
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	v.SetBytes(b)
+	if ru != nil {
+		d.checkBytes(len(b), ru)
+	}
+	return end
+}
+
+// text gives the string at data[i] to v's UnmarshalText method.
+func (d *decoder) text(i int, t *typeRules, v reflect.Value) int {
+	end, _ := jsonscan.StringEnd(d.data, i)
+	s, _ := jsonscan.AppendUnquote(nil, d.data[i:end])
+	if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(s); err != nil {
+		d.unmarshalError(t)
+	}
+	return end
 }
 
 func (d *decoder) unmarshaler(i int, t *typeRules, v reflect.Value) int {

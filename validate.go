@@ -11,7 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
 )
 
 // Rules: parsed once per type, cached, and kept in one table per type so
@@ -44,6 +49,10 @@ type typeRules struct {
 	Bits   int          // kInt, kUint, kFloat
 	Fields []fieldRules // kStruct, in declaration order (embedded structs flattened)
 	Elem   *typeRules   // kSlice, kMap, kPointer
+	// JSON is the kind of JSON value a value of Type starts like; anything
+	// else (but null) is a type error. Invalid: any value (kPointer, kAny,
+	// kRaw, most kUnmarshaler).
+	JSON jsonscan.Kind
 	// Validates: *Type has a Validate() error method, called after the value
 	// decoded without errors.
 	Validates bool
@@ -79,6 +88,8 @@ var (
 	textUnmarshalType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	validatorType     = reflect.TypeFor[interface{ Validate() error }]()
 	rawMessageType    = reflect.TypeFor[json.RawMessage]()
+	numericDateType   = reflect.TypeFor[jwt.NumericDate]()
+	timeType          = reflect.TypeFor[time.Time]()
 )
 
 // rulesFor returns the cached rules of t, building them on first use.
@@ -120,7 +131,29 @@ func (b *builder) build(t reflect.Type) *typeRules {
 	r := &typeRules{Type: t}
 	b.seen[t] = r
 	b.setKind(r)
+	r.JSON = jsonKind(r)
 	return r
+}
+
+// jsonKinds is the JSON kind of each valueKind that takes only one.
+var jsonKinds = [...]jsonscan.Kind{
+	kString: jsonscan.String, kText: jsonscan.String, kBytes: jsonscan.String,
+	kBool: jsonscan.Bool, kInt: jsonscan.Number, kUint: jsonscan.Number, kFloat: jsonscan.Number,
+	kStruct: jsonscan.Object, kMap: jsonscan.Object, kSlice: jsonscan.Array,
+}
+
+// jsonKind returns the JSON kind a value of r's type must be (r.JSON). Among
+// unmarshalers, a time.Time is an RFC 3339 string and a jwt.NumericDate a
+// JSON number (RFC 7519 section 2), though its UnmarshalJSON also takes
+// "123"; other unmarshalers are given any value.
+func jsonKind(r *typeRules) jsonscan.Kind {
+	switch {
+	case r.Kind == kUnmarshaler && r.Type == timeType:
+		return jsonscan.String
+	case r.Kind == kUnmarshaler && r.Type == numericDateType:
+		return jsonscan.Number
+	}
+	return jsonKinds[r.Kind]
 }
 
 // setKind fills in the kind of r.Type and what goes with it: Bits, Elem,
