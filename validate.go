@@ -303,8 +303,6 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 		}
 		base = base.Elem
 	}
-	numeric := base.Kind == kInt || base.Kind == kUint || base.Kind == kFloat
-	sized := base.Kind == kString || base.Kind == kSlice || base.Kind == kMap || base.Kind == kBytes
 	seen := map[string]bool{}
 	for item := range strings.SplitSeq(tag, ",") {
 		key, val, hasVal := strings.Cut(strings.TrimSpace(item), "=")
@@ -313,77 +311,13 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 			continue
 		}
 		seen[key] = true
-		bad := func(format string, args ...any) {
-			b.fail(st, sf.Name, "validate %q: "+format, append([]any{item}, args...)...)
-		}
-		switch key {
-		case "required":
-			if hasVal {
-				bad("takes no value")
-			}
-			ru.Required = true
-		case "min", "max":
-			if !numeric {
-				bad("min and max are for numbers; use minlen and maxlen for strings, slices and maps")
-				continue
-			}
-			x, err := strconv.ParseFloat(val, 64)
-			if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
-				bad("not a finite number")
-				continue
-			}
-			if base.Kind == kFloat && base.Bits == 32 {
-				// Compare at the field's precision: max=0.1 must admit 0.1.
-				x = float64(float32(x))
-			}
-			if key == "min" {
-				ru.HasMin, ru.Min, ru.MinText = true, x, val
-			} else {
-				ru.HasMax, ru.Max, ru.MaxText = true, x, val
-			}
-		case "minlen", "maxlen":
-			if !sized {
-				bad("minlen and maxlen are for strings, slices and maps")
-				continue
-			}
-			n, err := strconv.Atoi(val)
-			if err != nil || n < 0 {
-				bad("not a non-negative integer")
-				continue
-			}
-			if key == "minlen" {
-				ru.MinLen = n
-			} else {
-				ru.MaxLen = n
-			}
-		case "oneof":
-			if base.Kind != kString && !numeric {
-				bad("oneof is for strings and numbers")
-				continue
-			}
-			ru.OneOf = strings.Fields(val)
-			if len(ru.OneOf) == 0 {
-				bad("no values")
-				continue
-			}
-			quoted := make([]string, len(ru.OneOf))
-			for i, v := range ru.OneOf {
-				quoted[i] = "'" + v + "'"
-				if numeric {
-					x, err := strconv.ParseFloat(v, 64)
-					if err != nil {
-						bad("%q is not a number", v)
-					}
-					ru.oneOfNum = append(ru.oneOfNum, x)
-					quoted[i] = v
-				}
-			}
-			ru.oneOfMsg = quoted[0]
-			if n := len(quoted); n > 1 {
-				ru.oneOfMsg = strings.Join(quoted[:n-1], ", ") + " or " + quoted[n-1]
-			}
-		default:
+		parse, ok := ruleParsers[key]
+		if !ok {
 			b.fail(st, sf.Name, "unknown validate rule %q", key)
+			continue
+		}
+		if msg := parse(&ru, base, rule{key, val, hasVal}); msg != "" {
+			b.fail(st, sf.Name, "validate %q: %s", item, msg)
 		}
 	}
 	if ru.HasMin && ru.HasMax && ru.Min > ru.Max {
@@ -393,6 +327,108 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 		b.fail(st, sf.Name, "validate: minlen is greater than maxlen")
 	}
 	return ru
+}
+
+// rule is one item of a validate tag: key=val, or key alone.
+type rule struct {
+	key, val string
+	hasVal   bool
+}
+
+// ruleParsers parses each validate rule into ru, for a field whose type
+// (pointers removed) has rules base; a parser returns why the rule does not
+// apply, or "".
+var ruleParsers = map[string]func(ru *rules, base *typeRules, r rule) string{
+	"required": parseRequired,
+	"min":      parseBound,
+	"max":      parseBound,
+	"minlen":   parseLen,
+	"maxlen":   parseLen,
+	"oneof":    parseOneOf,
+}
+
+func parseRequired(ru *rules, _ *typeRules, r rule) string {
+	if r.hasVal {
+		return "takes no value"
+	}
+	ru.Required = true
+	return ""
+}
+
+// parseBound parses min=N or max=N, at the field's precision.
+func parseBound(ru *rules, base *typeRules, r rule) string {
+	if !base.numeric() {
+		return "min and max are for numbers; use minlen and maxlen for strings, slices and maps"
+	}
+	x, err := strconv.ParseFloat(r.val, 64)
+	if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+		return "not a finite number"
+	}
+	if base.Kind == kFloat && base.Bits == 32 {
+		// Compare at the field's precision: max=0.1 must admit 0.1.
+		x = float64(float32(x))
+	}
+	if r.key == "min" {
+		ru.HasMin, ru.Min, ru.MinText = true, x, r.val
+	} else {
+		ru.HasMax, ru.Max, ru.MaxText = true, x, r.val
+	}
+	return ""
+}
+
+// parseLen parses minlen=N or maxlen=N.
+func parseLen(ru *rules, base *typeRules, r rule) string {
+	if !base.sized() {
+		return "minlen and maxlen are for strings, slices and maps"
+	}
+	n, err := strconv.Atoi(r.val)
+	if err != nil || n < 0 {
+		return "not a non-negative integer"
+	}
+	if r.key == "minlen" {
+		ru.MinLen = n
+	} else {
+		ru.MaxLen = n
+	}
+	return ""
+}
+
+// parseOneOf parses oneof=a b c, numbers for a numeric field, and the
+// message that lists them ("'a', 'b' or 'c'"; numbers unquoted).
+func parseOneOf(ru *rules, base *typeRules, r rule) string {
+	numeric := base.numeric()
+	if base.Kind != kString && !numeric {
+		return "oneof is for strings and numbers"
+	}
+	ru.OneOf = strings.Fields(r.val)
+	if len(ru.OneOf) == 0 {
+		return "no values"
+	}
+	quoted := make([]string, len(ru.OneOf))
+	for i, v := range ru.OneOf {
+		quoted[i] = "'" + v + "'"
+		if numeric {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Sprintf("%q is not a number", v)
+			}
+			ru.oneOfNum = append(ru.oneOfNum, x)
+			quoted[i] = v
+		}
+	}
+	ru.oneOfMsg = quoted[0]
+	if n := len(quoted); n > 1 {
+		ru.oneOfMsg = strings.Join(quoted[:n-1], ", ") + " or " + quoted[n-1]
+	}
+	return ""
+}
+
+// numeric reports whether t is a number type, for min, max and oneof.
+func (t *typeRules) numeric() bool { return t.Kind == kInt || t.Kind == kUint || t.Kind == kFloat }
+
+// sized reports whether t has a length, for minlen and maxlen.
+func (t *typeRules) sized() bool {
+	return t.Kind == kString || t.Kind == kSlice || t.Kind == kMap || t.Kind == kBytes
 }
 
 func (t *typeRules) lookup(name []byte) int {
