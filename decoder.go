@@ -576,50 +576,22 @@ func decimalInteger(lit []byte) (mag uint64, overflow, integral bool) {
 // the given ordinal (len(fields) for unknown keys), for pydantic's ordering.
 type errSeg struct{ ordinal, from, to int }
 
+// object decodes the object at data[i] into the struct v: each member into
+// its field, then "missing" for each required field not given, the errors
+// in pydantic's order (by field); then v's Validate method, if v decoded
+// without errors.
 func (d *decoder) object(i int, t *typeRules, v reflect.Value) int {
 	data := d.data
 	start, found := len(d.errs), d.found
-	var seen uint64
-	var seenBig []bool
-	if len(t.Fields) > 64 {
-		seenBig = make([]bool, len(t.Fields))
-	}
+	given := newFieldSet(len(t.Fields))
 	var segs []errSeg
 	i = jsonscan.SkipSpace(data, i+1)
 	for data[i] != '}' {
-		keyStart := i
-		end, esc := jsonscan.StringEnd(data, i)
-		name := data[i+1 : end-1]
-		if esc {
-			name, _ = jsonscan.AppendUnquote(nil, data[i:end])
-		}
-		i = jsonscan.SkipSpace(data, jsonscan.SkipSpace(data, end)+1)
 		before := len(d.errs)
-		fi := t.lookup(name)
-		if fi < 0 {
-			if !d.ignoreUnknown {
-				d.path = append(d.path, pathElem{name: keyString(data[keyStart:end]), index: -1})
-				d.add("extra_forbidden", "Extra inputs are not permitted", nil)
-				d.path = d.path[:len(d.path)-1]
-			}
-			i = jsonscan.ValueEnd(data, i)
-			fi = len(t.Fields)
-		} else {
-			f := &t.Fields[fi]
-			if seenBig != nil {
-				seenBig[fi] = true
-			} else {
-				seen |= 1 << fi
-			}
-			d.path = append(d.path, pathElem{name: f.Name, index: -1})
-			var fv reflect.Value
-			if len(f.index) == 1 {
-				fv = v.Field(f.index[0])
-			} else {
-				fv = v.FieldByIndex(f.index)
-			}
-			i = d.value(i, f.Type, &f.Rules, fv)
-			d.path = d.path[:len(d.path)-1]
+		var fi int
+		fi, i = d.member(i, t, v)
+		if fi < len(t.Fields) {
+			given.add(fi)
 		}
 		if len(d.errs) > before {
 			segs = append(segs, errSeg{fi, before, len(d.errs)})
@@ -629,12 +601,59 @@ func (d *decoder) object(i int, t *typeRules, v reflect.Value) int {
 			i = jsonscan.SkipSpace(data, i+1)
 		}
 	}
+	segs = d.missingFields(t, &given, segs)
+	if len(segs) > 1 {
+		d.reorder(start, segs)
+	}
+	// found, not len(d.errs): past MaxFieldErrors errors are dropped, and
+	// Validate must never see a value that failed to decode.
+	if t.Validates && d.found == found && !d.atSkippedRoot() {
+		d.validate(v)
+	}
+	return i + 1
+}
+
+// member decodes the object member (key, colon, value) at data[i] into its
+// field of the struct v and returns the field's index, len(t.Fields) for an
+// unknown key (extra_forbidden unless ignored), and the offset just past
+// the value.
+func (d *decoder) member(i int, t *typeRules, v reflect.Value) (fi, next int) {
+	data := d.data
+	keyStart := i
+	end, esc := jsonscan.StringEnd(data, i)
+	name := data[i+1 : end-1]
+	if esc {
+		name, _ = jsonscan.AppendUnquote(nil, data[i:end])
+	}
+	i = jsonscan.SkipSpace(data, jsonscan.SkipSpace(data, end)+1)
+	fi = t.lookup(name)
+	if fi < 0 {
+		if !d.ignoreUnknown {
+			d.path = append(d.path, pathElem{name: keyString(data[keyStart:end]), index: -1})
+			d.add("extra_forbidden", "Extra inputs are not permitted", nil)
+			d.path = d.path[:len(d.path)-1]
+		}
+		return len(t.Fields), jsonscan.ValueEnd(data, i)
+	}
+	f := &t.Fields[fi]
+	d.path = append(d.path, pathElem{name: f.Name, index: -1})
+	var fv reflect.Value
+	if len(f.index) == 1 {
+		fv = v.Field(f.index[0])
+	} else {
+		fv = v.FieldByIndex(f.index)
+	}
+	i = d.value(i, f.Type, &f.Rules, fv)
+	d.path = d.path[:len(d.path)-1]
+	return fi, i
+}
+
+// missingFields reports "missing" for each required field of t that is not
+// in given, and returns segs with their runs of errors added.
+func (d *decoder) missingFields(t *typeRules, given *fieldSet, segs []errSeg) []errSeg {
 	for fi := range t.Fields {
 		f := &t.Fields[fi]
-		if !f.Rules.Required {
-			continue
-		}
-		if (seenBig != nil && seenBig[fi]) || (seenBig == nil && seen&(1<<fi) != 0) {
+		if !f.Rules.Required || given.has(fi) {
 			continue
 		}
 		before := len(d.errs)
@@ -648,15 +667,36 @@ func (d *decoder) object(i int, t *typeRules, v reflect.Value) int {
 			segs = append(segs, errSeg{fi, before, len(d.errs)})
 		}
 	}
-	if len(segs) > 1 {
-		d.reorder(start, segs)
+	return segs
+}
+
+// fieldSet is a set of field indexes: the fields an object gave. It is a
+// bit set, or a slice for a struct of more than 64 fields.
+type fieldSet struct {
+	bits uint64
+	big  []bool
+}
+
+func newFieldSet(n int) fieldSet {
+	if n > 64 {
+		return fieldSet{big: make([]bool, n)}
 	}
-	// found, not len(d.errs): past MaxFieldErrors errors are dropped, and
-	// Validate must never see a value that failed to decode.
-	if t.Validates && d.found == found && !d.atSkippedRoot() {
-		d.validate(v)
+	return fieldSet{}
+}
+
+func (s *fieldSet) add(i int) {
+	if s.big != nil {
+		s.big[i] = true
+	} else {
+		s.bits |= 1 << i
 	}
-	return i + 1
+}
+
+func (s *fieldSet) has(i int) bool {
+	if s.big != nil {
+		return s.big[i]
+	}
+	return s.bits&(1<<i) != 0
 }
 
 // reorder sorts the errors of one object by field ordinal (stable), the
