@@ -19,9 +19,9 @@ import (
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
 )
 
-// Rules: parsed once per type, cached, and kept in one table per type so
-// that a schema generator can read the same facts later.
-
+// valueKind is how the decoder treats a Go type. It is part of the rules of
+// a type (typeRules): parsed once per type, cached, and kept in one table
+// per type so that a schema generator can read the same facts later.
 type valueKind uint8
 
 const (
