@@ -1,0 +1,619 @@
+package jwtauth
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
+)
+
+// Nested types for paths and rules.
+type item struct {
+	SKU   string  `json:"sku" validate:"required,minlen=3,maxlen=5"`
+	Price float64 `json:"price" validate:"required,min=0"`
+	Qty   int8    `json:"qty,omitempty" validate:"min=1"`
+}
+
+type order struct {
+	ID       uint32            `json:"id" validate:"required"`
+	Items    []item            `json:"items" validate:"required,minlen=1"`
+	Stock    map[string]item   `json:"stock"`
+	Kind     string            `json:"kind,omitempty" validate:"oneof=a b c"`
+	Level    int               `json:"level,omitempty" validate:"oneof=1 2"`
+	Note     *string           `json:"note"`
+	Must     *string           `json:"must" validate:"required"`
+	Raw      json.RawMessage   `json:"raw"`
+	Any      any               `json:"any"`
+	Blob     []byte            `json:"blob"`
+	Ignored  string            `json:"-"`
+	Labels   map[string]string `json:"labels" validate:"maxlen=1"`
+	Embedded                   // promoted fields
+}
+
+type Embedded struct {
+	Extra string `json:"extra"`
+}
+
+func TestDecodeBytesNested(t *testing.T) {
+	t.Parallel()
+	note, must := "n", "m"
+	tests := []struct {
+		name    string
+		in      string
+		want    order
+		wantErr []FieldError
+	}{
+		{
+			name: "valid",
+			in: `{"id":7,"items":[{"sku":"abc","price":0,"qty":2}],"stock":{"x":{"sku":"xyz","price":1.5}},` +
+				`"kind":"b","level":2,"note":"n","must":"m","raw":{"a": [1]},"any":[1,"x"],"blob":"AQI=","labels":{"k":"v"},"extra":"e"}`,
+			want: order{ID: 7, Items: []item{{"abc", 0, 2}}, Stock: map[string]item{"x": {"xyz", 1.5, 0}},
+				Kind: "b", Level: 2, Note: &note, Must: &must, Raw: json.RawMessage(`{"a": [1]}`), Any: []any{1.0, "x"},
+				Blob: []byte{1, 2}, Labels: map[string]string{"k": "v"}, Embedded: Embedded{Extra: "e"}},
+		},
+		{
+			name: "every error at once",
+			in: `{"id":-1,"items":[{"sku":"ab","price":-1,"qty":0},{"sku":"abcdef","qty":1.5},{"price":"x","sku":"abc","qty":300}],` +
+				`"stock":{"k\"1":{"sku":1,"price":1}},"kind":"d","level":3,"must":null,"blob":"!","labels":{"a":"1","b":2}}`,
+			wantErr: []FieldError{
+				{Type: "greater_than_equal", Loc: []any{"body", "id"}, Msg: "Input should be greater than or equal to 0", Ctx: map[string]any{"ge": 0}},
+				{Type: "string_too_short", Loc: []any{"body", "items", 0, "sku"}, Msg: "String should have at least 3 characters", Ctx: map[string]any{"min_length": 3}},
+				{Type: "greater_than_equal", Loc: []any{"body", "items", 0, "price"}, Msg: "Input should be greater than or equal to 0", Ctx: map[string]any{"ge": 0.0}},
+				{Type: "greater_than_equal", Loc: []any{"body", "items", 0, "qty"}, Msg: "Input should be greater than or equal to 1", Ctx: map[string]any{"ge": 1.0}},
+				{Type: "string_too_long", Loc: []any{"body", "items", 1, "sku"}, Msg: "String should have at most 5 characters", Ctx: map[string]any{"max_length": 5}},
+				{Type: "missing", Loc: []any{"body", "items", 1, "price"}, Msg: "Field required"},
+				{Type: "int_from_float", Loc: []any{"body", "items", 1, "qty"}, Msg: "Input should be a valid integer, got a number with a fractional part"},
+				{Type: "float_parsing", Loc: []any{"body", "items", 2, "price"}, Msg: "Input should be a valid number, unable to parse string as a number"},
+				{Type: "less_than_equal", Loc: []any{"body", "items", 2, "qty"}, Msg: "Input should be less than or equal to 127", Ctx: map[string]any{"le": int64(127)}},
+				{Type: "string_type", Loc: []any{"body", "stock", `k"1`, "sku"}, Msg: "Input should be a valid string"},
+				{Type: "literal_error", Loc: []any{"body", "kind"}, Msg: "Input should be 'a', 'b' or 'c'", Ctx: map[string]any{"expected": "'a', 'b' or 'c'"}},
+				{Type: "literal_error", Loc: []any{"body", "level"}, Msg: "Input should be 1 or 2", Ctx: map[string]any{"expected": "1 or 2"}},
+				{Type: "string_type", Loc: []any{"body", "must"}, Msg: "Input should be a valid string"},
+				{Type: "bytes_invalid_encoding", Loc: []any{"body", "blob"}, Msg: "Data should be valid base64"},
+				{Type: "string_type", Loc: []any{"body", "labels", "b"}, Msg: "Input should be a valid string"},
+				{Type: "too_long", Loc: []any{"body", "labels"}, Msg: "Dictionary should have at most 1 item after validation, not 2",
+					Ctx: map[string]any{"field_type": "Dictionary", "max_length": 1, "actual_length": 2}},
+			},
+		},
+		{
+			name: "wrong container types",
+			in:   `{"id":1,"items":{},"stock":[],"must":"m","labels":"x"}`,
+			wantErr: []FieldError{
+				{Type: "list_type", Loc: []any{"body", "items"}, Msg: "Input should be a valid list"},
+				{Type: "dict_type", Loc: []any{"body", "stock"}, Msg: "Input should be a valid dictionary"},
+				{Type: "dict_type", Loc: []any{"body", "labels"}, Msg: "Input should be a valid dictionary"},
+			},
+		},
+		{
+			name: "empty list too short",
+			in:   `{"id":1,"items":[],"must":"m"}`,
+			wantErr: []FieldError{
+				{Type: "too_short", Loc: []any{"body", "items"}, Msg: "List should have at least 1 item after validation, not 0",
+					Ctx: map[string]any{"field_type": "List", "min_length": 1, "actual_length": 0}},
+			},
+		},
+		{
+			name: "duplicate map key",
+			in:   `{"id":1,"items":[{"sku":"abc","price":1}],"must":"m","stock":{"a":{},"a":{}}}`,
+			wantErr: []FieldError{
+				{Type: "json_invalid", Loc: []any{"body", "stock", "a"}, Msg: "JSON decode error", Ctx: map[string]any{"error": "duplicate object key"}},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := DecodeBytes[order]([]byte(tc.in))
+			var gotErr []FieldError
+			if err != nil {
+				var ve *ValidationError
+				if !errors.As(err, &ve) {
+					t.Fatalf("DecodeBytes error %T %v, want *ValidationError", err, err)
+				}
+				gotErr = ve.Errors
+			}
+			if diff := cmp.Diff(tc.wantErr, gotErr); diff != "" {
+				t.Errorf("errors mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("value mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+type ints struct {
+	I   int    `json:"i"`
+	I8  int8   `json:"i8"`
+	U   uint   `json:"u"`
+	U8  uint8s `json:"u8"`
+	I64 int64  `json:"i64"`
+}
+
+type uint8s uint8
+
+func TestDecodeIntegers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		want    ints
+		wantErr []FieldError
+	}{
+		{name: "exact", in: `{"i":-5,"i8":-128,"u":18446744073709551615,"u8":255,"i64":-9223372036854775808}`,
+			want: ints{I: -5, I8: -128, U: 1<<64 - 1, U8: 255, I64: -1 << 63}},
+		{name: "integral floats", in: `{"i":1e2,"i8":-0.0,"u":25.0}`, want: ints{I: 100, U: 25}},
+		{name: "out of range", in: `{"i8":-129,"u":-1,"u8":256,"i64":9223372036854775808,"i":1e30}`,
+			wantErr: []FieldError{
+				{Type: "less_than_equal", Loc: []any{"body", "i"}, Msg: "Input should be less than or equal to 9223372036854775807", Ctx: map[string]any{"le": int64(9223372036854775807)}},
+				{Type: "greater_than_equal", Loc: []any{"body", "i8"}, Msg: "Input should be greater than or equal to -128", Ctx: map[string]any{"ge": int64(-128)}},
+				{Type: "greater_than_equal", Loc: []any{"body", "u"}, Msg: "Input should be greater than or equal to 0", Ctx: map[string]any{"ge": 0}},
+				{Type: "less_than_equal", Loc: []any{"body", "u8"}, Msg: "Input should be less than or equal to 255", Ctx: map[string]any{"le": uint64(255)}},
+				{Type: "less_than_equal", Loc: []any{"body", "i64"}, Msg: "Input should be less than or equal to 9223372036854775807", Ctx: map[string]any{"le": int64(9223372036854775807)}},
+			}},
+		{name: "not integers", in: `{"i":"x","i8":"5","u":true,"u8":0.5}`,
+			wantErr: []FieldError{
+				{Type: "int_parsing", Loc: []any{"body", "i"}, Msg: "Input should be a valid integer, unable to parse string as an integer"},
+				{Type: "int_type", Loc: []any{"body", "i8"}, Msg: "Input should be a valid integer"},
+				{Type: "int_type", Loc: []any{"body", "u"}, Msg: "Input should be a valid integer"},
+				{Type: "int_from_float", Loc: []any{"body", "u8"}, Msg: "Input should be a valid integer, got a number with a fractional part"},
+			}},
+	}
+	fromFloat := func(field string) FieldError {
+		return FieldError{Type: "int_from_float", Loc: []any{"body", field}, Msg: "Input should be a valid integer, got a number with a fractional part"}
+	}
+	leMax := FieldError{Type: "less_than_equal", Loc: []any{"body", "i64"}, Msg: "Input should be less than or equal to 9223372036854775807", Ctx: map[string]any{"le": int64(9223372036854775807)}}
+	geMin := FieldError{Type: "greater_than_equal", Loc: []any{"body", "i64"}, Msg: "Input should be greater than or equal to -9223372036854775808", Ctx: map[string]any{"ge": int64(-9223372036854775808)}}
+	// The decimal text decides, exactly: never rounded through float64.
+	exact := []struct {
+		lit     string
+		want    int64
+		wantErr *FieldError
+	}{
+		{lit: "1e-400", wantErr: ptr(fromFloat("i64"))},
+		{lit: "-1e-400", wantErr: ptr(fromFloat("i64"))},
+		{lit: "1.00000000000000000001", wantErr: ptr(fromFloat("i64"))},
+		{lit: "0.99999999999999999999", wantErr: ptr(fromFloat("i64"))},
+		{lit: "9007199254740993.5", wantErr: ptr(fromFloat("i64"))},
+		{lit: "1e400", wantErr: &leMax},
+		{lit: "-1e400", wantErr: &geMin},
+		{lit: "1e99999999999999999999", wantErr: &leMax},
+		{lit: "1e-99999999999999999999", wantErr: ptr(fromFloat("i64"))},
+		{lit: "12345678901234567890", wantErr: &leMax},
+		{lit: "9223372036854775807.0", want: math.MaxInt64},
+		{lit: "9223372036854775807.5", wantErr: ptr(fromFloat("i64"))},
+		{lit: "9223372036854775808.0", wantErr: &leMax},
+		{lit: "-9223372036854775808e0", want: math.MinInt64},
+		{lit: "922337203685477580.7e1", want: math.MaxInt64},
+		{lit: "9007199254740993e0", want: 9007199254740993}, // not a float64
+		{lit: "-0", want: 0},
+		{lit: "0.0", want: 0},
+		{lit: "-0.0e-5", want: 0},
+		{lit: "0e400", want: 0},
+		{lit: "1E+2", want: 100},
+		{lit: "1.0", want: 1},
+		{lit: "1e2", want: 100},
+		{lit: "1500e-3", wantErr: ptr(fromFloat("i64"))},
+		{lit: "1500e-2", want: 15},
+		{lit: "0.000123e6", want: 123},
+	}
+	for _, e := range exact {
+		tc := struct {
+			name    string
+			in      string
+			want    ints
+			wantErr []FieldError
+		}{name: "i64 " + e.lit, in: `{"i64":` + e.lit + `}`, want: ints{I64: e.want}}
+		if e.wantErr != nil {
+			tc.want, tc.wantErr = ints{}, []FieldError{*e.wantErr}
+		}
+		tests = append(tests, tc)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := DecodeBytes[ints]([]byte(tc.in))
+			gotErr := fieldErrors(t, err)
+			if diff := cmp.Diff(tc.wantErr, gotErr); diff != "" {
+				t.Errorf("errors mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("value mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestValidationErrorMessageBounded(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 500 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"` + strings.Repeat("k", 1000) + strings.Repeat("x", i) + `":1`)
+	}
+	b.WriteString("}")
+	_, err := DecodeBytes[Person]([]byte(b.String()))
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error %v, want *ValidationError", err)
+	}
+	if len(ve.Errors) != MaxFieldErrors {
+		t.Errorf("%d errors, want the cap %d", len(ve.Errors), MaxFieldErrors)
+	}
+	if n := len(err.Error()); n > 1000 {
+		t.Errorf("Error() is %d bytes, want a bounded message", n)
+	}
+	if n := len(ve.Errors[0].Loc[1].(string)); n > maxLocKey+len("…") {
+		t.Errorf("loc key is %d bytes, want at most %d", n, maxLocKey+3)
+	}
+}
+
+func FuzzDecodePerson(f *testing.F) {
+	for _, s := range []string{
+		tutorialBody, `{"name":"Foo","age":"x"}`, `{}`, `null`, `[]`, ``, `{"name":"\u00e9\ud83d\ude00","gender":"","age":0,"checked":true}`,
+		`{"name":"a","gender":"b","age":1e2,"checked":true,"x":1}`, `{"age":-0.0,"name":"<&>","gender":"\u2028","checked":false}`,
+		`{"a\nINFO forged":1}`, "{\"\u2028\x7f\":1}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := DecodeBytes[Person](data)
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+				t.Fatalf("error %T %v, want *ValidationError with errors", err, err)
+			}
+			if msg := err.Error(); hasControl(msg) {
+				t.Fatalf("Error() = %q holds a control character", msg)
+			}
+			return
+		}
+		again, err := json.Marshal(p)
+		if err != nil {
+			t.Fatalf("json.Marshal(%+v): %v", p, err)
+		}
+		p2, err := DecodeBytes[Person](again)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", again, err)
+		}
+		if diff := cmp.Diff(p, p2); diff != "" {
+			t.Errorf("round trip mismatch (-first +second):\n%s", diff)
+		}
+	})
+}
+
+func FuzzDecodeOrder(f *testing.F) {
+	f.Add([]byte(`{"id":7,"items":[{"sku":"abc","price":0,"qty":2}],"stock":{"x":{"sku":"xyz","price":1.5}},"kind":"b","level":2,"must":"m","blob":"AQI=","labels":{"k":"v"},"extra":"e"}`))
+	f.Add([]byte(`{"id":-1,"items":[{"sku":"ab","price":-1,"qty":0}],"stock":{"k\"1":{"sku":1}},"must":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o, err := DecodeBytes[order](data)
+		if err != nil {
+			if msg := err.Error(); hasControl(msg) {
+				t.Fatalf("Error() = %q holds a control character", msg)
+			}
+			return
+		}
+		o.Raw, o.Any = nil, nil // kept or re-decoded by encoding/json: not ours to compare
+		again, err := json.Marshal(o)
+		if err != nil {
+			t.Fatalf("json.Marshal: %v", err)
+		}
+		o2, err := DecodeBytes[order](again)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", again, err)
+		}
+		o2.Raw, o2.Any = nil, nil
+		if diff := cmp.Diff(o, o2); diff != "" {
+			t.Errorf("round trip mismatch (-first +second):\n%s", diff)
+		}
+	})
+}
+
+// FuzzDecodeInteger checks the integer decoder against math/big's exact
+// rationals: a number is accepted iff it is an integer in int64's range,
+// with its exact value.
+func FuzzDecodeInteger(f *testing.F) {
+	for _, s := range []string{"0", "-0", "1e2", "1.5", "1e-400", "1.00000000000000000001", "9223372036854775807",
+		"-9223372036854775808", "9223372036854775808", "1E+2", "0.0e7", "12345678901234567890", "1500e-2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, lit string) {
+		lit = strings.TrimSpace(lit)
+		if !json.Valid([]byte(lit)) || len(lit) > 64 || !strings.ContainsAny(lit[:1], "-0123456789") {
+			return
+		}
+		if e := strings.IndexAny(lit, "eE"); e >= 0 && len(strings.TrimLeft(lit[e+1:], "+-0")) > 3 {
+			return // big.Rat would build 10^exp
+		}
+		want, ok := new(big.Rat).SetString(lit)
+		if !ok {
+			t.Fatalf("big.Rat cannot read %q", lit)
+		}
+		got, err := DecodeBytes[int64]([]byte(lit))
+		fits := want.IsInt() && want.Num().IsInt64()
+		if fits != (err == nil) {
+			t.Fatalf("DecodeBytes[int64](%s) = %d, %v; exact value %s", lit, got, err, want.RatString())
+		}
+		if fits && got != want.Num().Int64() {
+			t.Fatalf("DecodeBytes[int64](%s) = %d, want %s", lit, got, want.RatString())
+		}
+		if !want.IsInt() {
+			if fe := fieldErrors(t, err); len(fe) != 1 || fe[0].Type != "int_from_float" {
+				t.Fatalf("DecodeBytes[int64](%s): %v, want int_from_float", lit, err)
+			}
+		}
+	})
+}
+
+type laxTypes struct {
+	B bool    `json:"b"`
+	N int     `json:"n"`
+	F float32 `json:"f" validate:"max=0.1"`
+}
+
+// TestLaxModeErrorTypes: input pydantic's lax mode would coerce is a type
+// error (strict here); input it could not interpret is a parsing error, as
+// FastAPI reports it. float32 bounds compare at float32 precision.
+func TestLaxModeErrorTypes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		body, want string
+	}{
+		{`{"b":"true","n":1,"f":0}`, "bool_type"},
+		{`{"b":1,"n":1,"f":0}`, "bool_type"},
+		{`{"b":"x","n":1,"f":0}`, "bool_parsing"},
+		{`{"b":2,"n":1,"f":0}`, "bool_parsing"},
+		{`{"b":[],"n":1,"f":0}`, "bool_type"},
+		{`{"b":true,"n":"15","f":0}`, "int_type"},
+		{`{"b":true,"n":"1.5","f":0}`, "int_parsing"},
+		{`{"b":true,"n":"x","f":0}`, "int_parsing"},
+		{`{"b":true,"n":1,"f":0.1}`, ""},
+		{`{"b":true,"n":1,"f":0.11}`, "less_than_equal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[laxTypes]([]byte(tt.body))
+			got := ""
+			if fe := fieldErrors(t, err); len(fe) > 0 {
+				got = fe[0].Type
+			}
+			if got != tt.want {
+				t.Errorf("error type %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// fieldErrors returns the field errors of a *ValidationError, nil for no
+// error, and fails the test for any other error.
+func fieldErrors(t *testing.T, err error) []FieldError {
+	t.Helper()
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve.Errors
+	}
+	if err != nil {
+		t.Fatalf("not a validation error: %v", err)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// hasControl reports whether s holds a byte that could start a forged log
+// line or rewrite a terminal.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' })
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+// TestErrorStringsEscapeControls: Error() of every error the decoder builds
+// escapes control characters, so log.Printf("%v", err) cannot forge a line.
+func TestErrorStringsEscapeControls(t *testing.T) {
+	t.Parallel()
+	forged := "a\nINFO forged\r\x1b[2J\u2028"
+	keyErr := func() error {
+		_, err := DecodeBytes[ints]([]byte(`{"a\nINFO forged\r\u001b[2J\u2028":1}`))
+		return err
+	}
+	tests := []struct {
+		name string
+		err  func() error
+		want string // a part of Error() that must be there, escaped
+	}{
+		{"extra_forbidden key", keyErr, `body.a\nINFO forged\r\u001b[2J\u2028: Extra inputs are not permitted`},
+		{"map key", func() error {
+			_, err := DecodeBytes[map[string]int]([]byte(`{"k\n1":"x"}`))
+			return err
+		}, `body.k\n1: Input should be a valid integer`},
+		{"Validate message", func() error {
+			_, err := DecodeBytes[contact]([]byte(`{"email":"a@b","others":["a@b","c@d","e@f"]}`))
+			var ve *ValidationError
+			errors.As(err, &ve)
+			ve.Errors[0].Msg = forged
+			return ve
+		}, `body.others: a\nINFO forged`},
+		{"FieldError", func() error { return FieldError{Loc: []any{"body", forged, 1}, Msg: forged} }, `body.a\nINFO forged\r\u001b[2J\u2028.1: a\nINFO`},
+		{"RequestError", func() error {
+			r := httptest.NewRequest(http.MethodPost, "/", failingReader{errors.New(forged)})
+			r.Header.Set("Content-Type", "application/json")
+			_, err := Decode[Person](r)
+			return err
+		}, `read: a\nINFO forged`},
+		{"HTTPError", func() error { return &HTTPError{Status: 404, Detail: forged} }, `404: a\nINFO forged`},
+		{"TagError", func() error { return &TagError{Type: reflect.TypeFor[Person](), Field: "Name", Msg: forged} }, `Name: a\nINFO forged`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			msg := tc.err().Error()
+			if hasControl(msg) {
+				t.Errorf("Error() = %q holds a control character", msg)
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("Error() = %q, want it to contain %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// echoing is a json.Unmarshaler whose error repeats its input, as many do.
+type echoing struct{ s string }
+
+func (e *echoing) UnmarshalJSON(b []byte) error {
+	if string(b) == `"ok"` || string(b) == "null" {
+		e.s = string(b)
+		return nil
+	}
+	return fmt.Errorf("cannot use %s", b)
+}
+
+// required holds one required field of each kind decoded by methods.
+type requiredKinds struct {
+	T   time.Time        `json:"t" validate:"required"`
+	PT  *time.Time       `json:"pt" validate:"required"`
+	R   json.RawMessage  `json:"r" validate:"required"`
+	PR  *json.RawMessage `json:"pr" validate:"required"`
+	U   echoing          `json:"u" validate:"required"`
+	PU  *echoing         `json:"pu" validate:"required"`
+	X   textKey          `json:"x" validate:"required"`
+	PX  *textKey         `json:"px" validate:"required"`
+	A   any              `json:"a" validate:"required"`
+	ND  jwt.NumericDate  `json:"nd" validate:"required"`
+	Str *string          `json:"str" validate:"required"`
+}
+
+type optionalKinds struct {
+	T  time.Time       `json:"t"`
+	PT *time.Time      `json:"pt"`
+	R  json.RawMessage `json:"r"`
+	U  echoing         `json:"u"`
+	PU *echoing        `json:"pu"`
+	A  any             `json:"a"`
+}
+
+// TestRequiredMeansNotNull: required is present and not null for every
+// type: absent is "missing"; null is the type's own error where pydantic has
+// one (datetime_type, string_type, float_type), else "missing".
+func TestRequiredMeansNotNull(t *testing.T) {
+	t.Parallel()
+	missingAt := func(name string) FieldError { return missing([]any{"body", name}) }
+	datetimeType := func(name string) FieldError {
+		return FieldError{Type: "datetime_type", Loc: []any{"body", name}, Msg: "Input should be a valid datetime"}
+	}
+	stringType := func(name string) FieldError {
+		return FieldError{Type: "string_type", Loc: []any{"body", name}, Msg: "Input should be a valid string"}
+	}
+	all := []string{"t", "pt", "r", "pr", "u", "pu", "x", "px", "a", "nd", "str"}
+	var absent []FieldError
+	for _, n := range all {
+		absent = append(absent, missingAt(n))
+	}
+	nulls := `{"t":null,"pt":null,"r":null,"pr":null,"u":null,"pu":null,"x":null,"px":null,"a":null,"nd":null,"str":null}`
+	tests := []struct {
+		name, body string
+		want       []FieldError
+	}{
+		{"absent", `{}`, absent},
+		{"null", nulls, []FieldError{
+			datetimeType("t"), datetimeType("pt"), missingAt("r"), missingAt("pr"), missingAt("u"), missingAt("pu"),
+			stringType("x"), stringType("px"), missingAt("a"),
+			{Type: "float_type", Loc: []any{"body", "nd"}, Msg: "Input should be a valid number"}, stringType("str"),
+		}},
+		{"values", `{"t":"2024-01-02T03:04:05Z","pt":"2024-01-02T03:04:05Z","r":1,"pr":[],"u":"ok","pu":"ok","x":"k","px":"k","a":0,"nd":1,"str":""}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[requiredKinds]([]byte(tc.body))
+			if diff := cmp.Diff(tc.want, fieldErrors(t, err)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("not required: null is the zero value", func(t *testing.T) {
+		t.Parallel()
+		got, err := DecodeBytes[optionalKinds]([]byte(`{"t":null,"pt":null,"r":null,"u":null,"pu":null,"a":null}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// json.RawMessage keeps null as the text null (as encoding/json
+		// does), so that null and absent (nil) differ; an Unmarshaler is
+		// given null; pointers are nil.
+		want := optionalKinds{R: json.RawMessage("null"), U: echoing{"null"}}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(echoing{})); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+}
+
+type parsedKinds struct {
+	T  time.Time  `json:"t"`
+	IP netip.Addr `json:"ip"`
+	B  *big.Int   `json:"b"`
+	U  echoing    `json:"u"`
+}
+
+// TestUnmarshalerErrorsNeverEchoInput: what a time.Time, netip.Addr,
+// *big.Int or any other unmarshaler says about a bad value holds the value;
+// the error carries a fixed text instead.
+func TestUnmarshalerErrorsNeverEchoInput(t *testing.T) {
+	t.Parallel()
+	const secret = "SeCrEt"
+	valueError := func(name, typ string) FieldError {
+		return FieldError{Type: "value_error", Loc: []any{"body", name}, Msg: "Value error, invalid value for " + typ,
+			Ctx: map[string]any{"error": "invalid value for " + typ}}
+	}
+	datetimeParsing := FieldError{Type: "datetime_parsing", Loc: []any{"body", "t"}, Msg: "Input should be a valid datetime, invalid datetime format",
+		Ctx: map[string]any{"error": "invalid datetime format"}}
+	tests := []struct {
+		name, body string
+		want       []FieldError
+	}{
+		{"strings", `{"t":"` + secret + `","ip":"` + secret + `","b":"` + secret + `","u":"` + secret + `"}`, []FieldError{
+			datetimeParsing, valueError("ip", "netip.Addr"), valueError("b", "big.Int"), valueError("u", "jwtauth.echoing")}},
+		{"near misses", `{"t":"2024-13-02T03:04:05Z` + secret + `","ip":"1.2.3.4` + secret + `","b":1` + `,"u":["` + secret + `"]}`, []FieldError{
+			datetimeParsing, valueError("ip", "netip.Addr"), valueError("u", "jwtauth.echoing")}},
+		{"not strings", `{"t":1,"ip":2,"b":{"` + secret + `":1}}`, []FieldError{
+			{Type: "datetime_type", Loc: []any{"body", "t"}, Msg: "Input should be a valid datetime"},
+			{Type: "string_type", Loc: []any{"body", "ip"}, Msg: "Input should be a valid string"},
+			valueError("b", "big.Int")}},
+		{"valid", `{"t":"2024-01-02T03:04:05Z","ip":"::1","b":123456789012345678901234567890,"u":"ok"}`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[parsedKinds]([]byte(tc.body))
+			got := fieldErrors(t, err)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			for _, fe := range got {
+				if strings.Contains(fe.Msg, secret) || strings.Contains(fmt.Sprint(fe.Ctx), secret) {
+					t.Errorf("%v echoes the input", fe)
+				}
+			}
+			if err != nil && strings.Contains(err.Error(), secret) {
+				t.Errorf("Error() = %q echoes the input", err)
+			}
+		})
+	}
+}
