@@ -85,9 +85,9 @@ func writeJSONBytes(w http.ResponseWriter, status int, contentType string, b []b
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// NoBody is the input type of a [Handle] handler that takes no body, such as
+// NoInput is the input type of a [Handle] handler that takes no body, such as
 // one for GET or DELETE: the body is neither read nor checked.
-type NoBody struct{}
+type NoInput struct{}
 
 // Response is an output type for [Handle] handlers that answer with another
 // status than 200 or set headers: Status (0 means 200), Header (added to the
@@ -108,7 +108,7 @@ type responder interface {
 
 type requestKey struct{}
 
-// requestContext carries the request for [Request] without copying it.
+// requestContext carries the request for [RequestFrom] without copying it.
 type requestContext struct {
 	context.Context
 	r *http.Request
@@ -121,16 +121,16 @@ func (c *requestContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// Request returns the HTTP request a [Handle] handler is serving, for path
+// RequestFrom returns the HTTP request a [Handle] handler is serving, for path
 // values (r.PathValue), headers or the URL; ok is false outside one.
-func Request(ctx context.Context) (r *http.Request, ok bool) {
+func RequestFrom(ctx context.Context) (r *http.Request, ok bool) {
 	r, ok = ctx.Value(requestKey{}).(*http.Request)
 	return r, ok
 }
 
 // Handle returns an http.Handler that decodes and validates the request body
-// into an In with [Decode] (skipped when In is [NoBody]), calls fn with the
-// request's context (from which [Request] returns the request), and writes
+// into an In with [Decode] (skipped when In is [NoInput]), calls fn with the
+// request's context (from which [RequestFrom] returns the request), and writes
 // fn's result as JSON with status 200, or as a [Response] says. Errors, from
 // decoding or from fn, are written with [WriteError]: a [*ValidationError]
 // as 422, a [*RequestError] or [*HTTPError] with its status, anything else
@@ -149,7 +149,7 @@ func Handle[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts 
 		return nil, cfg.optErr
 	}
 	var tr *typeRules
-	if reflect.TypeFor[In]() != reflect.TypeFor[NoBody]() {
+	if reflect.TypeFor[In]() != reflect.TypeFor[NoInput]() {
 		tr = rulesFor(reflect.TypeFor[In]())
 		if tr.err != nil {
 			return nil, tr.err
@@ -161,7 +161,7 @@ func Handle[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts 
 type typedHandler[In, Out any] struct {
 	fn    func(context.Context, In) (Out, error)
 	cfg   decodeConfig
-	rules *typeRules // nil for NoBody
+	rules *typeRules // nil for NoInput
 }
 
 func (h *typedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -167,21 +167,21 @@ func TestHandlePersonGolden(t *testing.T) {
 func TestHandleResponses(t *testing.T) {
 	t.Parallel()
 	created, err := Handle(func(ctx context.Context, p Person) (Response[Person], error) {
-		r, _ := Request(ctx)
+		r, _ := RequestFrom(ctx)
 		return Response[Person]{Status: 201, Header: http.Header{"Location": {"/people/" + r.PathValue("group") + "/" + p.Name}}, Body: p}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	del, err := Handle(func(ctx context.Context, _ NoBody) (Response[NoBody], error) {
-		r, _ := Request(ctx)
+	del, err := Handle(func(ctx context.Context, _ NoInput) (Response[NoInput], error) {
+		r, _ := RequestFrom(ctx)
 		if r.PathValue("id") == "404" {
-			return Response[NoBody]{}, &HTTPError{Status: 404, Detail: "Person not found", Header: http.Header{"X-Reason": {"gone"}}}
+			return Response[NoInput]{}, &HTTPError{Status: 404, Detail: "Person not found", Header: http.Header{"X-Reason": {"gone"}}}
 		}
 		if r.PathValue("id") == "500" {
-			return Response[NoBody]{}, errors.New("database password is hunter2")
+			return Response[NoInput]{}, errors.New("database password is hunter2")
 		}
-		return Response[NoBody]{Status: 204}, nil
+		return Response[NoInput]{Status: 204}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +222,7 @@ func TestHandleResponses(t *testing.T) {
 
 func TestRequestOutsideHandler(t *testing.T) {
 	t.Parallel()
-	if r, ok := Request(context.Background()); ok || r != nil {
+	if r, ok := RequestFrom(context.Background()); ok || r != nil {
 		t.Errorf("Request(Background) = %v, %v; want nil, false", r, ok)
 	}
 }
@@ -232,8 +232,8 @@ func TestRequestOutsideHandler(t *testing.T) {
 // every body ends with a newline, as the middleware's do.
 func TestHandleHeadersAndBodies(t *testing.T) {
 	t.Parallel()
-	h, err := Handle(func(ctx context.Context, _ NoBody) (Response[any], error) {
-		r, _ := Request(ctx)
+	h, err := Handle(func(ctx context.Context, _ NoInput) (Response[any], error) {
+		r, _ := RequestFrom(ctx)
 		switch r.URL.Path {
 		case "/geo":
 			return Response[any]{Header: http.Header{"Content-Type": {"application/geo+json"}}, Body: map[string]string{"type": "Point"}}, nil
@@ -375,7 +375,7 @@ func TestHandlerErrorObserver(t *testing.T) {
 			t.Errorf("%s: observed %v, want one error for /%s", tc.name, got, tc.name)
 		}
 	}
-	if _, err := Handle(func(context.Context, NoBody) (NoBody, error) { return NoBody{}, nil }, WithHandlerErrorObserver(nil)); err == nil {
+	if _, err := Handle(func(context.Context, NoInput) (NoInput, error) { return NoInput{}, nil }, WithHandlerErrorObserver(nil)); err == nil {
 		t.Error("Handle with WithHandlerErrorObserver(nil) succeeded, want an error")
 	}
 }

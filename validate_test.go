@@ -106,7 +106,7 @@ func TestTagErrors(t *testing.T) {
 		{"channel", func() error { _, err := DecodeBytes[chanField](nil); return err }, `jwtauth: cannot decode into chan int: unsupported kind chan`},
 		{"int keys", func() error { _, err := DecodeBytes[intKeys](nil); return err }, `jwtauth: cannot decode into map[int]int: map keys must be strings`},
 		{"Handle", func() error {
-			_, err := Handle(func(context.Context, badRule) (NoBody, error) { return NoBody{}, nil })
+			_, err := Handle(func(context.Context, badRule) (NoInput, error) { return NoInput{}, nil })
 			return err
 		}, `jwtauth: jwtauth.badRule.A: unknown validate rule "requird"`},
 	}
@@ -173,7 +173,7 @@ func BenchmarkDecodePerson(b *testing.B) {
 // from parallel goroutines, next to a handler without decoding.
 func BenchmarkHandlePerson(b *testing.B) {
 	body := []byte(tutorialBody)
-	typed, err := Handle(func(_ context.Context, p Person) (NoBody, error) { return NoBody{}, nil })
+	typed, err := Handle(func(_ context.Context, p Person) (NoInput, error) { return NoInput{}, nil })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func TestPointerCycleIsTagError(t *testing.T) {
 			return err
 		}},
 		{"Handle", func() error {
-			_, err := Handle(func(context.Context, holdsPtr) (NoBody, error) { return NoBody{}, nil })
+			_, err := Handle(func(context.Context, holdsPtr) (NoInput, error) { return NoInput{}, nil })
 			return err
 		}},
 	}

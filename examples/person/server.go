@@ -119,8 +119,8 @@ func (s *store) lookup(id string) (record, bool) {
 	return rec, ok
 }
 
-func (s *store) get(ctx context.Context, _ jwtauth.NoBody) (record, error) {
-	r, _ := jwtauth.Request(ctx)
+func (s *store) get(ctx context.Context, _ jwtauth.NoInput) (record, error) {
+	r, _ := jwtauth.RequestFrom(ctx)
 	rec, ok := s.lookup(r.PathValue("id"))
 	if !ok {
 		return record{}, errNotFound
@@ -146,7 +146,7 @@ func (s *store) owned(next http.Handler) http.Handler {
 }
 
 func (s *store) update(ctx context.Context, p jwtauth.Person) (record, error) {
-	r, _ := jwtauth.Request(ctx)
+	r, _ := jwtauth.RequestFrom(ctx)
 	id := r.PathValue("id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -159,8 +159,8 @@ func (s *store) update(ctx context.Context, p jwtauth.Person) (record, error) {
 	return rec, nil
 }
 
-func (s *store) delete(ctx context.Context, _ jwtauth.NoBody) (jwtauth.Response[struct{}], error) {
-	r, _ := jwtauth.Request(ctx)
+func (s *store) delete(ctx context.Context, _ jwtauth.NoInput) (jwtauth.Response[struct{}], error) {
+	r, _ := jwtauth.RequestFrom(ctx)
 	id := r.PathValue("id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
