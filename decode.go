@@ -18,7 +18,7 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // DefaultMaxDepth is how deeply arrays and objects may nest in a body unless
 // [WithMaxDepth] sets another limit; the top-level object is depth 1.
-const DefaultMaxDepth = jsonscan.DefaultMaxDepth
+const DefaultMaxDepth = 32
 
 // MaxFieldErrors is the most errors a [ValidationError] from the decoder
 // lists; further problems in the same body are not reported.
@@ -39,15 +39,22 @@ type decodeConfig struct {
 	// calls itself. Nested values are validated as in a body.
 	skipRootValidate bool
 	observe          func(*http.Request, error) // Handle: WithHandlerErrorObserver
-	optErr           error                      // a misused option, returned by Handle
 }
 
-func newDecodeConfig(opts []DecodeOption) decodeConfig {
+// newDecodeConfig applies opts to the defaults; a misused option is an
+// error ([Handle] returns it at construction, the Decode functions on every
+// call).
+func newDecodeConfig(opts []DecodeOption) (decodeConfig, error) {
 	c := decodeConfig{maxBytes: DefaultMaxBodyBytes, maxDepth: DefaultMaxDepth}
 	for _, o := range opts {
-		o(&c)
+		if o == nil {
+			return c, optionError("nil DecodeOption")
+		}
+		if err := o(&c); err != nil {
+			return c, err
+		}
 	}
-	return c
+	return c, nil
 }
 
 // Decode reads the body of r and decodes and validates it into a T (see
@@ -115,12 +122,15 @@ func newDecodeConfig(opts []DecodeOption) decodeConfig {
 // Decode is safe for concurrent use.
 func Decode[T any](r *http.Request, opts ...DecodeOption) (T, error) {
 	var out T
-	cfg := newDecodeConfig(opts)
+	cfg, err := newDecodeConfig(opts)
+	if err != nil {
+		return out, err
+	}
 	tr := rulesFor(reflect.TypeFor[T]())
 	if tr.err != nil {
 		return out, tr.err
 	}
-	err := decodeRequest(r, tr, &cfg, reflect.ValueOf(&out).Elem())
+	err = decodeRequest(r, tr, &cfg, reflect.ValueOf(&out).Elem())
 	if err != nil {
 		var zero T
 		return zero, err
@@ -133,7 +143,10 @@ func Decode[T any](r *http.Request, opts ...DecodeOption) (T, error) {
 // There is no media type check.
 func DecodeReader[T any](rd io.Reader, opts ...DecodeOption) (T, error) {
 	var out T
-	cfg := newDecodeConfig(opts)
+	cfg, err := newDecodeConfig(opts)
+	if err != nil {
+		return out, err
+	}
 	tr := rulesFor(reflect.TypeFor[T]())
 	if tr.err != nil {
 		return out, tr.err
@@ -154,11 +167,12 @@ func DecodeReader[T any](rd io.Reader, opts ...DecodeOption) (T, error) {
 // limit and no media type check. data is not retained.
 func DecodeBytes[T any](data []byte, opts ...DecodeOption) (T, error) {
 	var out T
-	var cfg decodeConfig
-	if len(opts) == 0 {
-		cfg = decodeConfig{maxBytes: DefaultMaxBodyBytes, maxDepth: DefaultMaxDepth}
-	} else {
-		cfg = newDecodeConfig(opts)
+	cfg := decodeConfig{maxBytes: DefaultMaxBodyBytes, maxDepth: DefaultMaxDepth}
+	if len(opts) > 0 {
+		var err error
+		if cfg, err = newDecodeConfig(opts); err != nil {
+			return out, err
+		}
 	}
 	tr := rulesFor(reflect.TypeFor[T]())
 	if tr.err != nil {

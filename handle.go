@@ -144,9 +144,9 @@ func RequestFrom(ctx context.Context) (r *http.Request, ok bool) {
 // start-up rather than on the first request. The handler is safe for
 // concurrent use.
 func Handle[In, Out any](fn func(ctx context.Context, in In) (Out, error), opts ...DecodeOption) (http.Handler, error) {
-	cfg := newDecodeConfig(opts)
-	if cfg.optErr != nil {
-		return nil, cfg.optErr
+	cfg, err := newDecodeConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	var tr *typeRules
 	if reflect.TypeFor[In]() != reflect.TypeFor[NoInput]() {

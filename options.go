@@ -14,6 +14,13 @@ import (
 
 // Option configures a [Middleware]. Options are applied in order by [New];
 // an option given an unusable value makes New return an error.
+//
+// The three option types of the package ([Option], [JWKSOption],
+// [DecodeOption]) share one shape and one rule: each is a function that
+// returns an error for a value it cannot use, and zero never silently means
+// "the default". A zero or negative size, limit, count or interval is an
+// error; zero is accepted only where the option documents what it means
+// (no leeway, no cooldown, no waiting).
 type Option func(*config) error
 
 // MaxLeeway is the largest clock-skew allowance [WithLeeway] accepts.
@@ -313,19 +320,20 @@ func WithClaims[C any, P interface {
 
 // DecodeOption configures [Decode], [DecodeReader], [DecodeBytes] and
 // [Handle].
-type DecodeOption func(*decodeConfig)
+type DecodeOption func(*decodeConfig) error
 
 // WithMaxBodyBytes sets the body size limit; a larger body is refused with
 // 413 ([ErrBodyTooLarge]): before reading if Content-Length says so, or as
 // soon as the limit is passed for a chunked body. The default is
-// [DefaultMaxBodyBytes] (1 MiB); n <= 0 restores it, and a limit above
+// [DefaultMaxBodyBytes] (1 MiB). n must be positive; a limit above
 // [MaxBodyBytesLimit] is lowered to it. [DecodeBytes] ignores it.
 func WithMaxBodyBytes(n int64) DecodeOption {
-	return func(c *decodeConfig) {
+	return func(c *decodeConfig) error {
 		if n <= 0 {
-			n = DefaultMaxBodyBytes
+			return optionError("WithMaxBodyBytes: limit must be positive, not %d", n)
 		}
 		c.maxBytes = min(n, MaxBodyBytesLimit)
+		return nil
 	}
 }
 
@@ -334,14 +342,15 @@ func WithMaxBodyBytes(n int64) DecodeOption {
 const MaxBodyBytesLimit = 1 << 30
 
 // WithMaxDepth sets how deeply arrays and objects may nest; a deeper body is
-// refused with 422 json_invalid. The default is [DefaultMaxDepth] (32);
-// n <= 0 restores it.
+// refused with 422 json_invalid. The default is [DefaultMaxDepth] (32); n
+// must be positive.
 func WithMaxDepth(n int) DecodeOption {
-	return func(c *decodeConfig) {
+	return func(c *decodeConfig) error {
 		if n <= 0 {
-			n = DefaultMaxDepth
+			return optionError("WithMaxDepth: depth must be positive, not %d", n)
 		}
 		c.maxDepth = n
+		return nil
 	}
 }
 
@@ -349,7 +358,7 @@ func WithMaxDepth(n int) DecodeOption {
 // struct field. By default each is an "extra_forbidden" error (pydantic's
 // extra="forbid"). Duplicate and case-variant keys are refused either way.
 func WithIgnoreUnknownFields() DecodeOption {
-	return func(c *decodeConfig) { c.ignoreUnknown = true }
+	return func(c *decodeConfig) error { c.ignoreUnknown = true; return nil }
 }
 
 // WithHandlerErrorObserver makes a [Handle] handler call observe with every
@@ -362,15 +371,14 @@ func WithIgnoreUnknownFields() DecodeOption {
 // handler function is the function's own). It must be safe for concurrent
 // use. The default is no observer; the middleware's [WithErrorObserver] is
 // separate and sees only authentication failures. [Decode], [DecodeReader]
-// and [DecodeBytes] ignore this option. A nil observe makes [Handle] return
-// an error.
+// and [DecodeBytes] ignore this option. A nil observe is an error.
 func WithHandlerErrorObserver(observe func(r *http.Request, err error)) DecodeOption {
-	return func(c *decodeConfig) {
+	return func(c *decodeConfig) error {
 		if observe == nil {
-			c.optErr = errors.New("jwtauth: WithHandlerErrorObserver: nil function")
-			return
+			return optionError("WithHandlerErrorObserver: nil function")
 		}
 		c.observe = observe
+		return nil
 	}
 }
 
