@@ -3,87 +3,9 @@ package jwtauth
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"reflect"
 )
-
-// writeBodyError writes err as a response if it is one of the body errors
-// ([*ValidationError] 422 {"detail":[...]}, [*RequestError] and [*HTTPError]
-// {"detail":"..."} with their status) and reports whether it did.
-func writeBodyError(w http.ResponseWriter, err error) bool {
-	var (
-		ve *ValidationError
-		re *RequestError
-		he *HTTPError
-	)
-	switch {
-	case errors.As(err, &ve):
-		writeJSON(w, http.StatusUnprocessableEntity, "", struct {
-			Detail []FieldError `json:"detail"`
-		}{ve.Errors})
-	case errors.As(err, &re):
-		if re.Status == http.StatusRequestEntityTooLarge {
-			w.Header().Set("Connection", "close") // the rest of the body is not read
-		}
-		writeJSON(w, re.Status, "", detail{re.Detail})
-	case errors.As(err, &he):
-		addHeaders(w, he.Header)
-		writeJSON(w, he.Status, he.Header.Get("Content-Type"), detail{he.Detail})
-	default:
-		return false
-	}
-	return true
-}
-
-type detail struct {
-	Detail string `json:"detail"`
-}
-
-// writeJSON writes v as JSON with status and contentType ("" for
-// application/json), or a 500 if v cannot be encoded (a Validate method's
-// FieldError may hold anything in Ctx).
-func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		writeBody(w, http.StatusInternalServerError, bodyInternal)
-		return
-	}
-	writeJSONBytes(w, status, contentType, b)
-}
-
-// addHeaders adds h to the response's headers, except Content-Type, which
-// writeJSONBytes sets.
-func addHeaders(w http.ResponseWriter, h http.Header) {
-	for k, vs := range h {
-		if k == "Content-Type" {
-			continue
-		}
-		for _, v := range vs {
-			w.Header().Add(k, v)
-		}
-	}
-}
-
-// writeJSONBytes writes status and the JSON text b followed by a newline, as
-// every body the library writes ends. Content-Type is set to contentType
-// (from a [Response] or [HTTPError] header), or application/json if that is
-// "", replacing whatever an outer handler put on w; 204 and 304 get neither
-// a Content-Type nor a body.
-func writeJSONBytes(w http.ResponseWriter, status int, contentType string, b []byte) {
-	h := w.Header()
-	if status == http.StatusNoContent || status == http.StatusNotModified {
-		h.Del("Content-Type")
-		w.WriteHeader(status)
-		return
-	}
-	if contentType == "" {
-		contentType = "application/json"
-	}
-	h.Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
 
 // NoInput is the input type of a [Handle] handler that takes no body, such as
 // one for GET or DELETE: the body is neither read nor checked.
@@ -195,7 +117,10 @@ func (h *typedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request
 		}
 	}
 	addHeaders(w, hdr)
-	writeJSONBytes(w, status, hdr.Get("Content-Type"), b)
+	if b != nil {
+		b = append(b, '\n')
+	}
+	writeResponse(w, status, hdr.Get("Content-Type"), b)
 }
 
 // fail reports err to the observer, if any, and writes it with [WriteError].

@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 )
@@ -39,7 +40,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if writeBodyError(w, err) {
 		return
 	}
-	writeBody(w, http.StatusInternalServerError, bodyInternal)
+	writeResponse(w, http.StatusInternalServerError, "", bodyInternal)
 }
 
 // writeAuthError writes the authentication and authorization errors and
@@ -50,16 +51,16 @@ func writeAuthError(w http.ResponseWriter, realm string, err error) bool {
 	switch {
 	case errors.Is(err, ErrKeysUnavailable):
 		h.Set("Retry-After", RetryAfterSeconds)
-		writeBody(w, http.StatusServiceUnavailable, bodyUnavailable)
+		writeResponse(w, http.StatusServiceUnavailable, "", bodyUnavailable)
 	case errors.Is(err, ErrMalformedRequest):
 		h.Set("WWW-Authenticate", challenge+`, error="invalid_request"`)
-		writeBody(w, http.StatusBadRequest, bodyMalformed)
+		writeResponse(w, http.StatusBadRequest, "", bodyMalformed)
 	case errors.Is(err, ErrInvalidToken):
 		h.Set("WWW-Authenticate", challenge+`, error="invalid_token"`)
-		writeBody(w, http.StatusUnauthorized, bodyInvalidToken)
+		writeResponse(w, http.StatusUnauthorized, "", bodyInvalidToken)
 	case errors.Is(err, ErrMissingToken):
 		h.Set("WWW-Authenticate", challenge)
-		writeBody(w, http.StatusUnauthorized, bodyNotAuthenticated)
+		writeResponse(w, http.StatusUnauthorized, "", bodyNotAuthenticated)
 	case errors.Is(err, ErrInsufficientScope):
 		c := challenge + `, error="insufficient_scope"`
 		var se *scopeError
@@ -67,19 +68,11 @@ func writeAuthError(w http.ResponseWriter, realm string, err error) bool {
 			c += `, scope="` + se.scope + `"`
 		}
 		h.Set("WWW-Authenticate", c)
-		writeBody(w, http.StatusForbidden, bodyForbidden)
+		writeResponse(w, http.StatusForbidden, "", bodyForbidden)
 	default:
 		return false
 	}
 	return true
-}
-
-func writeBody(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }
 
 // Response bodies: constants, never built from the request or the token.
@@ -91,3 +84,90 @@ var (
 	bodyUnavailable      = []byte(`{"detail":"Authentication temporarily unavailable"}` + "\n")
 	bodyInternal         = []byte(`{"detail":"Internal Server Error"}` + "\n")
 )
+
+// writeBodyError writes err as a response if it is one of the body errors
+// ([*ValidationError] 422 {"detail":[...]}, [*RequestError] and [*HTTPError]
+// {"detail":"..."} with their status) and reports whether it did.
+func writeBodyError(w http.ResponseWriter, err error) bool {
+	var (
+		ve *ValidationError
+		re *RequestError
+		he *HTTPError
+	)
+	switch {
+	case errors.As(err, &ve):
+		writeJSON(w, http.StatusUnprocessableEntity, "", struct {
+			Detail []FieldError `json:"detail"`
+		}{ve.Errors})
+	case errors.As(err, &re):
+		if re.Status == http.StatusRequestEntityTooLarge {
+			w.Header().Set("Connection", "close") // the rest of the body is not read
+		}
+		writeJSON(w, re.Status, "", detail{re.Detail})
+	case errors.As(err, &he):
+		addHeaders(w, he.Header)
+		writeJSON(w, he.Status, he.Header.Get("Content-Type"), detail{he.Detail})
+	default:
+		return false
+	}
+	return true
+}
+
+type detail struct {
+	Detail string `json:"detail"`
+}
+
+// writeJSON writes v as JSON with status and contentType ("" for
+// application/json), or a 500 if v cannot be encoded (a Validate method's
+// FieldError may hold anything in Ctx).
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeResponse(w, http.StatusInternalServerError, "", bodyInternal)
+		return
+	}
+	writeResponse(w, status, contentType, append(b, '\n'))
+}
+
+// addHeaders adds h to the response's headers, except Content-Type, which
+// writeResponse sets.
+func addHeaders(w http.ResponseWriter, h http.Header) {
+	for k, vs := range h {
+		if k == "Content-Type" {
+			continue
+		}
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+}
+
+// writeResponse is the package's one response writer. It writes status and
+// the JSON body b, which ends with a newline like every body the library
+// writes (b may be nil for 204 and 304, which get neither a body nor a
+// Content-Type). Content-Type is set to contentType (from a [Response] or
+// [HTTPError] header), or application/json if that is "", replacing what an
+// outer handler may have put on w.
+//
+// The Cache-Control policy, the same for every response: an error response
+// (status 400 and above: a refused credential, a refused body, a failure)
+// gets "Cache-Control: no-store", so that no cache keeps or replays an
+// answer about a request's credentials; a success leaves caching to the
+// handler's own headers.
+func writeResponse(w http.ResponseWriter, status int, contentType string, b []byte) {
+	h := w.Header()
+	if status == http.StatusNoContent || status == http.StatusNotModified {
+		h.Del("Content-Type")
+		w.WriteHeader(status)
+		return
+	}
+	if contentType == "" {
+		contentType = "application/json"
+	}
+	h.Set("Content-Type", contentType)
+	if status >= http.StatusBadRequest {
+		h.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
