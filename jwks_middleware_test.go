@@ -257,52 +257,6 @@ func TestMultiIssuerJWKS(t *testing.T) {
 	}
 }
 
-// BenchmarkJWKSMiddleware compares an RS256 request verified with a
-// JWKS-backed key to the same with a static key, on one shared middleware
-// under RunParallel (target: at most 1.05x).
-func BenchmarkJWKSMiddleware(b *testing.B) {
-	k := jwttest.NewKey(b, "RS256").WithID("k1")
-	srv := jwttest.NewJWKSServer(b, k)
-	jwks, err := NewJWKS(context.Background(), srv.URL(), WithJWKSAlgorithms("RS256"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { jwks.Close() })
-	tok := jwttest.Mint(b, k, nil)
-	opts := []Option{WithIssuer(jwttest.DefaultIssuer), WithAudience(jwttest.DefaultAudience)}
-	for _, tc := range []struct {
-		name string
-		keys KeySource
-		more []Option
-	}{
-		{"static", PublicKey("RS256", k.Public()), nil},
-		{"jwks", jwks, nil},
-		{"static-cache", PublicKey("RS256", k.Public()), []Option{WithCache(1024)}},
-		{"jwks-cache", jwks, []Option{WithCache(1024)}},
-	} {
-		b.Run("keys="+tc.name, func(b *testing.B) {
-			mw, err := New(tc.keys, append(opts, tc.more...)...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := mw.Handler(okHandler())
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				req := httptest.NewRequest(http.MethodGet, "/", nil)
-				req.Header.Set("Authorization", "Bearer "+tok)
-				w := &statusWriter{h: make(http.Header)}
-				for pb.Next() {
-					h.ServeHTTP(w, req)
-					if w.status != http.StatusOK {
-						b.Errorf("status %d", w.status)
-						return
-					}
-				}
-			})
-		})
-	}
-}
-
 type statusWriter struct {
 	h      http.Header
 	status int

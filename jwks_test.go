@@ -182,17 +182,6 @@ func TestJWKSKIDMatchedExactly(t *testing.T) {
 	}
 }
 
-func BenchmarkParseJWKS10k(b *testing.B) {
-	body := jwks10k(b)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := parseJWKS(body, jwks10kAlgs, nil, func(error) {}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // TestJWKSReportsSkippedKeys: every skipped key is reported with its index,
 // kid and reason, and a token naming a skipped kid is refused with that
 // reason (not "no key for the token's kid"), without key material.
@@ -869,38 +858,6 @@ func TestJWKSConcurrentRefresh(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-}
-
-func BenchmarkJWKSKey(b *testing.B) {
-	k := jwttest.NewKey(b, "ES256").WithID("a")
-	srv := jwttest.NewJWKSServer(b, jwttest.NewKey(b, "ES256").WithID("other"), k)
-	src, err := NewJWKS(context.Background(), srv.URL())
-	if err != nil || src.Err() != nil {
-		b.Fatal(err, src.Err())
-	}
-	defer src.Close()
-	sources := []struct {
-		name string
-		src  KeySource
-		kid  string
-	}{
-		{"PublicKey", PublicKey("ES256", k.Public()), "a"},
-		{"JWKS", src, "a"},
-	}
-	for _, s := range sources {
-		b.Run(s.name, func(b *testing.B) {
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if _, err := s.src.Key(ctx, s.kid, "ES256"); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-		})
-	}
 }
 
 // errTransport fails every request with its error text.

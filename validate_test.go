@@ -1,11 +1,8 @@
 package jwtauth
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -144,68 +141,6 @@ func TestConcurrentFirstUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-}
-
-// BenchmarkDecodePerson compares Decode from bytes (decode + validate) with
-// json.Unmarshal into the same struct (no presence or rule checks).
-func BenchmarkDecodePerson(b *testing.B) {
-	body := []byte(tutorialBody)
-	b.Run("impl=jsonUnmarshal", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var p Person
-			if err := json.Unmarshal(body, &p); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("impl=jwtauth", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := DecodeBytes[Person](body); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
-// BenchmarkHandlePerson serves the tutorial body through one shared handler
-// from parallel goroutines, next to a handler without decoding.
-func BenchmarkHandlePerson(b *testing.B) {
-	body := []byte(tutorialBody)
-	typed, err := Handle(func(_ context.Context, p Person) (NoInput, error) { return NoInput{}, nil })
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, bc := range []struct {
-		name string
-		h    http.Handler
-	}{
-		{"impl=none", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte("{}"))
-		})},
-		{"impl=jwtauth", typed},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				rd := bytes.NewReader(body)
-				r := httptest.NewRequest(http.MethodPost, "/", rd)
-				r.Header.Set("Content-Type", "application/json")
-				w := httptest.NewRecorder()
-				for pb.Next() {
-					rd.Reset(body)
-					w.Body.Reset()
-					bc.h.ServeHTTP(w, r)
-					if w.Code != http.StatusOK {
-						b.Fatalf("status %d", w.Code)
-					}
-				}
-			})
-		})
-	}
 }
 
 // email is a non-struct type with its own Validate method.
