@@ -1,7 +1,6 @@
 package jwtauth
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -49,30 +48,12 @@ func decodeRegistered(payload []byte) (jwt.Claims, error) {
 	return c, nil
 }
 
-var errNotString = errors.New("not a string")
-
-// rawString returns the contents of a JSON string value, sharing raw's
-// memory when there is nothing to unescape.
-func rawString(raw []byte) (string, error) {
-	if len(raw) < 2 || raw[0] != '"' {
-		return "", errNotString
-	}
-	body := raw[1 : len(raw)-1]
-	if bytes.IndexByte(body, '\\') >= 0 {
-		return jsonscan.Unquote(raw)
-	}
-	if len(body) == 0 {
-		return "", nil
-	}
-	return unsafe.String(&body[0], len(body)), nil
-}
-
 func claimStr(dst *string, kind jsonscan.Kind, raw []byte) bool {
 	switch kind {
 	case jsonscan.Null: // encoding/json leaves the field as it is
 		return true
 	case jsonscan.String:
-		s, err := rawString(raw)
+		s, err := jsonscan.StringValue(raw)
 		*dst = s
 		return err == nil
 	}
@@ -86,14 +67,14 @@ func claimAudience(dst *jwt.ClaimStrings, kind jsonscan.Kind, raw []byte) bool {
 	case jsonscan.Null:
 		return true
 	case jsonscan.String:
-		s, err := rawString(raw)
+		s, err := jsonscan.StringValue(raw)
 		*dst = jwt.ClaimStrings{s}
 		return err == nil
 	case jsonscan.Array:
 	default:
 		return false
 	}
-	aud, ok := stringList(raw)
+	aud, ok := jsonscan.Strings(raw)
 	if ok {
 		*dst = aud
 	}
@@ -188,28 +169,6 @@ func appendJSONNames(names []string, t reflect.Type, depth int) []string {
 		names = append(names, name)
 	}
 	return names
-}
-
-// stringList reads a JSON array of strings (raw, checked JSON); ok is false
-// if an element is not a string. Strings without escapes share raw's memory.
-func stringList(raw []byte) (list []string, ok bool) {
-	i := jsonscan.SkipSpace(raw, 1)
-	for i < len(raw) && raw[i] != ']' {
-		if raw[i] != '"' {
-			return nil, false
-		}
-		end, _ := jsonscan.StringEnd(raw, i)
-		s, err := rawString(raw[i:end])
-		if err != nil {
-			return nil, false
-		}
-		list = append(list, s)
-		i = jsonscan.SkipSpace(raw, end)
-		if i < len(raw) && raw[i] == ',' {
-			i = jsonscan.SkipSpace(raw, i+1)
-		}
-	}
-	return list, true
 }
 
 // claimsDecodeError wraps a decode failure of custom claims as a refused

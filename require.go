@@ -187,12 +187,12 @@ func HasRolesIn(ctx context.Context, claim string, roles ...string) bool {
 // strings returns the named top-level claim as a list of strings: an array's
 // string elements, or a string split at spaces. Anything else is empty.
 func (p *principal) strings(name string) []string {
-	switch kind, raw := claim(p.payload, name); kind {
+	switch kind, raw := jsonscan.Member(p.payload, name); kind {
 	case jsonscan.String:
-		s, _ := rawString(raw)
+		s, _ := jsonscan.StringValue(raw)
 		return strings.Fields(s)
 	case jsonscan.Array:
-		list, _ := stringList(raw) // an array with a non-string is no list
+		list, _ := jsonscan.Strings(raw) // an array with a non-string is no list
 		return list
 	}
 	return nil

@@ -375,25 +375,11 @@ func (m *Middleware) checkClaimsJSON(payload []byte) error {
 	return nil
 }
 
-// claim returns the kind and raw value of the top-level member name of
-// checked claims JSON; Invalid if absent.
-func claim(payload []byte, name string) (jsonscan.Kind, []byte) {
-	kind, raw := jsonscan.Invalid, []byte(nil)
-	_ = jsonscan.Members(payload, func(n []byte, k jsonscan.Kind, r []byte) bool {
-		if string(n) != name {
-			return true
-		}
-		kind, raw = k, r
-		return false
-	})
-	return kind, raw
-}
-
 // claimString returns the top-level string claim name of checked claims
 // JSON, "" if absent or not a string.
 func claimString(payload []byte, name string) string {
-	if kind, raw := claim(payload, name); kind == jsonscan.String {
-		s, _ := rawString(raw)
+	if kind, raw := jsonscan.Member(payload, name); kind == jsonscan.String {
+		s, _ := jsonscan.StringValue(raw)
 		return s
 	}
 	return ""

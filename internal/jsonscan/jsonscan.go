@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Kind is the kind of a JSON value.
@@ -214,6 +215,62 @@ func Members(data []byte, fn func(name []byte, kind Kind, raw []byte) bool) erro
 			return &Error{Offset: i, Reason: Syntax}
 		}
 	}
+}
+
+// Member returns the kind and raw text of the top-level member name of
+// data, a JSON object that passed [Check], or [Invalid] and nil if there is
+// none. The name is compared exactly, byte for byte.
+func Member(data []byte, name string) (Kind, []byte) {
+	kind, raw := Invalid, []byte(nil)
+	_ = Members(data, func(n []byte, k Kind, r []byte) bool {
+		if string(n) != name {
+			return true
+		}
+		kind, raw = k, r
+		return false
+	})
+	return kind, raw
+}
+
+// StringValue returns the contents of raw, a checked JSON string value
+// including its quotes. Without escapes the result shares raw's memory and
+// costs no allocation, so raw must not change afterwards; with escapes it is
+// [Unquote]'s. It returns an error if raw is not a string.
+func StringValue(raw []byte) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", &Error{Offset: 0, Reason: Syntax}
+	}
+	body := raw[1 : len(raw)-1]
+	if bytes.IndexByte(body, '\\') >= 0 {
+		return Unquote(raw)
+	}
+	if len(body) == 0 {
+		return "", nil
+	}
+	return unsafe.String(&body[0], len(body)), nil
+}
+
+// Strings returns the elements of raw, a checked JSON array, as strings
+// (see [StringValue] for the memory they share); ok is false if an element
+// is not a string.
+func Strings(raw []byte) (list []string, ok bool) {
+	i := SkipSpace(raw, 1)
+	for i < len(raw) && raw[i] != ']' {
+		if raw[i] != '"' {
+			return nil, false
+		}
+		end, _ := StringEnd(raw, i)
+		s, err := StringValue(raw[i:end])
+		if err != nil {
+			return nil, false
+		}
+		list = append(list, s)
+		i = SkipSpace(raw, end)
+		if i < len(raw) && raw[i] == ',' {
+			i = SkipSpace(raw, i+1)
+		}
+	}
+	return list, true
 }
 
 // Unquote returns the unescaped contents of raw, a JSON string value

@@ -314,3 +314,46 @@ func BenchmarkMembers(b *testing.B) {
 		}
 	}
 }
+
+// TestMemberAndStrings: the lookups the token path uses on checked JSON.
+func TestMemberAndStrings(t *testing.T) { // not parallel: AllocsPerRun
+	doc := []byte(`{"iss":"a\u0062c","aud":["x","y\n"],"n":1,"bad":["x",2],"e":""}`)
+	type got struct {
+		Kind Kind
+		Raw  string
+	}
+	members := map[string]got{}
+	for _, name := range []string{"iss", "aud", "n", "missing", "ISS"} {
+		k, raw := Member(doc, name)
+		members[name] = got{k, string(raw)}
+	}
+	wantMembers := map[string]got{
+		"iss": {String, `"a\u0062c"`}, "aud": {Array, `["x","y\n"]`}, "n": {Number, "1"},
+		"missing": {Invalid, ""}, "ISS": {Invalid, ""},
+	}
+	if diff := cmp.Diff(wantMembers, members); diff != "" {
+		t.Errorf("Member (-want +got):\n%s", diff)
+	}
+	_, iss := Member(doc, "iss")
+	if s, err := StringValue(iss); s != "abc" || err != nil {
+		t.Errorf("StringValue(iss) = %q, %v; want abc", s, err)
+	}
+	_, e := Member(doc, "e")
+	if s, err := StringValue(e); s != "" || err != nil {
+		t.Errorf("StringValue(empty) = %q, %v", s, err)
+	}
+	if _, err := StringValue([]byte("1")); err == nil {
+		t.Error("StringValue(1) succeeded")
+	}
+	_, aud := Member(doc, "aud")
+	if list, ok := Strings(aud); !ok || !cmp.Equal(list, []string{"x", "y\n"}) {
+		t.Errorf("Strings(aud) = %q, %v", list, ok)
+	}
+	_, bad := Member(doc, "bad")
+	if list, ok := Strings(bad); ok {
+		t.Errorf("Strings of a mixed array = %q, true; want false", list)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = StringValue([]byte(`"plain"`)) }); n > 1 {
+		t.Errorf("StringValue without escapes allocates %v times", n)
+	}
+}
