@@ -98,6 +98,9 @@ var registeredIndexes sync.Map // reflect.Type -> []int
 // registeredIndex returns the index path of the jwt.RegisteredClaims (or
 // *jwt.RegisteredClaims) that struct type t embeds, nil if none.
 func registeredIndex(t reflect.Type) []int {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
 	if v, ok := registeredIndexes.Load(t); ok {
 		return v.([]int)
 	}

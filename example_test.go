@@ -211,7 +211,7 @@ func ExampleWithErrorHandler() {
 	// 401 Bearer realm="api" {"detail":"Not authenticated"}
 }
 
-// Role and predicate checks per route: Roles reads a claim (an array, or a
+// Role and predicate checks per route: RolesIn reads a claim (an array, or a
 // space-delimited string), Check any rule on the typed claims.
 func ExampleCheck() {
 	secret := []byte("an example secret of 32 bytes!!!")

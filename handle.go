@@ -120,7 +120,7 @@ func (h *typedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request
 	if b != nil {
 		b = append(b, '\n')
 	}
-	writeResponse(w, status, hdr.Get("Content-Type"), b)
+	writeResponse(w, status, hdr.Get("Content-Type"), hdr.Get("Cache-Control"), b)
 }
 
 // fail reports err to the observer, if any, and writes it with [WriteError].

@@ -223,7 +223,7 @@ func TestHandleResponses(t *testing.T) {
 func TestRequestOutsideHandler(t *testing.T) {
 	t.Parallel()
 	if r, ok := RequestFrom(context.Background()); ok || r != nil {
-		t.Errorf("Request(Background) = %v, %v; want nil, false", r, ok)
+		t.Errorf("RequestFrom(Background) = %v, %v; want nil, false", r, ok)
 	}
 }
 
@@ -239,6 +239,10 @@ func TestHandleHeadersAndBodies(t *testing.T) {
 			return Response[any]{Header: http.Header{"Content-Type": {"application/geo+json"}}, Body: map[string]string{"type": "Point"}}, nil
 		case "/204":
 			return Response[any]{Status: 204, Body: map[string]string{"ignored": "x"}}, nil
+		case "/cached":
+			return Response[any]{Header: http.Header{"Cache-Control": {"max-age=60"}}, Body: 1}, nil
+		case "/cached404":
+			return Response[any]{}, &HTTPError{Status: 404, Detail: "Not found", Header: http.Header{"Cache-Control": {"public, max-age=60"}}}
 		case "/204ct":
 			return Response[any]{Status: 204, Header: http.Header{"Content-Type": {"application/json"}}}, nil
 		case "/304":
@@ -271,6 +275,8 @@ func TestHandleHeadersAndBodies(t *testing.T) {
 		{"handler's Content-Type kept", h, "/geo", "", "", 200, http.Header{"Content-Type": {"application/geo+json"}}, `{"type":"Point"}` + "\n"},
 		{"204", h, "/204", "", "", 204, http.Header{}, ""},
 		{"204 with a Content-Type header", h, "/204ct", "", "", 204, http.Header{}, ""},
+		{"the handler's Cache-Control on a success", h, "/cached", "", "", 200, http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"max-age=60"}}, "1\n"},
+		{"the handler's Cache-Control on an HTTPError", h, "/cached404", "", "", 404, http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"public, max-age=60"}}, `{"detail":"Not found"}` + "\n"},
 		{"an outer handler's Content-Type is replaced", h, "/", "", "outer:text/html; charset=utf-8", 200, http.Header{"Content-Type": {"application/json"}}, "[1]\n"},
 		{"an outer handler's Content-Type and the handler's: one value", h, "/geo", "", "outer:text/html", 200, http.Header{"Content-Type": {"application/geo+json"}}, `{"type":"Point"}` + "\n"},
 		{"an outer Content-Type on an HTTPError", h, "/404", "", "outer:text/html", 404, http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}}, `{"detail":"Not found"}` + "\n"},

@@ -315,7 +315,7 @@ func jwks10k(t testing.TB) []byte {
 	}
 	keys = append(keys, keys[0], keys[9999])
 	body := jwksBody(t, keys...)
-	if len(body) > defaultMaxJWKSSize {
+	if len(body) > defaultMaxJWKSBytes {
 		t.Fatalf("the set is %d bytes, over the default limit", len(body))
 	}
 	return body

@@ -39,7 +39,7 @@ type verifier struct {
 //
 // New returns an error when keys is nil or was built from an unusable key, the
 // key source names no algorithm, an HMAC secret is shorter than
-// [MinHMACKeyLen] (unless [WithInsecureShortHMACKey]), a key source that
+// [MinHMACKeyBytes] (unless [WithInsecureShortHMACKey]), a key source that
 // serves keys shared by several parties (JWKS, OIDC) lacks [WithIssuer] and
 // [WithAudience], or an option has an unusable value.
 func New(keys KeySource, opts ...Option) (*Middleware, error) {
@@ -110,7 +110,7 @@ func applyOptions(opts []Option) (config, error) {
 	c := defaultConfig()
 	for _, o := range opts {
 		if o == nil {
-			continue
+			return c, errors.New("jwtauth: nil Option")
 		}
 		if err := o(&c); err != nil {
 			return c, fmt.Errorf("jwtauth: %w", err)

@@ -23,18 +23,18 @@ import (
 // MinRSABits is the smallest RSA modulus, in bits, that [NewKey] accepts.
 const MinRSABits = 2048
 
-// MinHMACKeyLen is the smallest HS256 secret, in bytes, that [New] accepts
+// MinHMACKeyBytes is the smallest HS256 secret, in bytes, that [New] accepts
 // unless [WithInsecureShortHMACKey] is given. RFC 7518 section 3.2 asks for a
 // key at least as long as the hash output, so HS384 needs 48 bytes and HS512
-// 64 (see [MinHMACKeyLenFor]).
-const MinHMACKeyLen = 32
+// 64 (see [MinHMACKeyBytesFor]).
+const MinHMACKeyBytes = 32
 
-// MinHMACKeyLenFor returns the smallest secret, in bytes, that [New] accepts
+// MinHMACKeyBytesFor returns the smallest secret, in bytes, that [New] accepts
 // for the HMAC algorithm alg without [WithInsecureShortHMACKey]: the size of
 // its hash (32, 48 and 64 bytes for HS256, HS384 and HS512), and 0 for any
 // other algorithm. The rule holds for every key source, a user's own
 // [KeySource] included: a token whose key is shorter is refused (401).
-func MinHMACKeyLenFor(alg string) int {
+func MinHMACKeyBytesFor(alg string) int {
 	if a := lookupAlgorithm(alg); a != nil {
 		return a.minSecret // 0 for the other families
 	}
@@ -54,7 +54,7 @@ type Key struct {
 	method jwt.SigningMethod
 	key    any        // []byte (a private copy) for HMAC, a public key otherwise
 	macs   *sync.Pool // HMAC keys: keyed hash.Hash values, reused
-	short  bool       // HMAC secret shorter than the hash (MinHMACKeyLenFor)
+	short  bool       // HMAC secret shorter than the hash (MinHMACKeyBytesFor)
 }
 
 // verify checks sig over the signing input. HMAC keys reuse keyed hashes
@@ -86,7 +86,7 @@ func (k *Key) Algorithm() string { return k.alg }
 // returns an error if alg is not one jwtauth verifies or key does not fit it:
 //
 //   - HS256, HS384, HS512: a non-empty []byte secret (copied; [New] also
-//     enforces [MinHMACKeyLenFor], for keys of every source);
+//     enforces [MinHMACKeyBytesFor], for keys of every source);
 //   - RS256..RS512, PS256..PS512: an *rsa.PublicKey of [MinRSABits] to
 //     [MaxRSABits] with an odd modulus and an odd public exponent in
 //     [3, 2^31-1] (crypto/rsa cannot verify with any other, so such a key
@@ -182,7 +182,9 @@ func checkRSAPublicKey(pk *rsa.PublicKey) error {
 // required argument. A source may also have the capabilities
 // [SharedKeySource] (its keys serve several parties, so New requires an
 // issuer and an audience) and [IssuerKeySource] (its keys belong to one
-// issuer, so New accepts only that issuer). Implementations must be safe for concurrent use; a
+// issuer, so New accepts only that issuer). [Keyfunc] is the only source
+// that sees the whole token to choose a key; every other source is asked
+// for a kid and an algorithm only. Implementations must be safe for concurrent use; a
 // source whose keys change (such as a JWKS endpoint) returns the new *Key
 // values from Key, and [New]'s verified-token cache notices the change
 // because it compares the *Key it verified with to the one Key returns now.
@@ -313,7 +315,7 @@ var (
 
 // HMAC returns a source holding one shared secret for alg (HS256, HS384 or
 // HS512). The secret is copied. [New] rejects secrets shorter than
-// [MinHMACKeyLen] unless [WithInsecureShortHMACKey] is given. Tokens are
+// [MinHMACKeyBytes] unless [WithInsecureShortHMACKey] is given. Tokens are
 // accepted whatever their kid.
 func HMAC(alg string, secret []byte) KeySource {
 	if a := lookupAlgorithm(alg); a == nil || a.family != familyHMAC {
@@ -458,7 +460,7 @@ var errShortHMAC = errors.New("jwtauth: the key source returned an HMAC secret s
 // shortHMACError is New's error for a static HMAC secret that is too short.
 func shortHMACError(k *Key) error {
 	return fmt.Errorf("jwtauth: %s secret is %d bytes; at least %d are needed (RFC 7518 section 3.2; WithInsecureShortHMACKey overrides for demos)",
-		k.alg, len(k.key.([]byte)), MinHMACKeyLenFor(k.alg))
+		k.alg, len(k.key.([]byte)), MinHMACKeyBytesFor(k.alg))
 }
 
 // ed25519SmallOrderY are the y-coordinates (little-endian, sign bit clear)

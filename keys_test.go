@@ -122,8 +122,8 @@ func TestHMACKeyLength(t *testing.T) {
 			if _, err := jwtauth.New(jwtauth.HMAC(tt.alg, long[:tt.n]), jwtauth.WithInsecureShortHMACKey()); err != nil {
 				t.Errorf("New with WithInsecureShortHMACKey: %v", err)
 			}
-			if got, want := jwtauth.MinHMACKeyLenFor(tt.alg), map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[tt.alg]; got != want {
-				t.Errorf("MinHMACKeyLenFor(%s) = %d, want %d", tt.alg, got, want)
+			if got, want := jwtauth.MinHMACKeyBytesFor(tt.alg), map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}[tt.alg]; got != want {
+				t.Errorf("MinHMACKeyBytesFor(%s) = %d, want %d", tt.alg, got, want)
 			}
 		})
 	}

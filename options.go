@@ -205,7 +205,7 @@ func WithRealm(realm string) Option {
 }
 
 // WithInsecureShortHMACKey accepts HMAC secrets shorter than their hash
-// ([MinHMACKeyLenFor]: 32, 48 and 64 bytes for HS256, HS384 and HS512).
+// ([MinHMACKeyBytesFor]: 32, 48 and 64 bytes for HS256, HS384 and HS512).
 // Default: such a secret is a construction error from a source of this
 // package, and a refused token (401) when a [Keyfunc] or a user's own
 // [KeySource] returns it. Short secrets can be brute-forced offline from a
@@ -326,7 +326,7 @@ type DecodeOption func(*decodeConfig) error
 // 413 ([ErrBodyTooLarge]): before reading if Content-Length says so, or as
 // soon as the limit is passed for a chunked body. The default is
 // [DefaultMaxBodyBytes] (1 MiB). n must be positive; a limit above
-// [MaxBodyBytesLimit] is lowered to it. [DecodeBytes] ignores it.
+// [MaxBodyBytesLimit] is lowered to it. [DecodeBytes] has no limit (an unusable n is still an error).
 func WithMaxBodyBytes(n int64) DecodeOption {
 	return func(c *decodeConfig) error {
 		if n <= 0 {
@@ -371,7 +371,8 @@ func WithIgnoreUnknownFields() DecodeOption {
 // handler function is the function's own). It must be safe for concurrent
 // use. The default is no observer; the middleware's [WithErrorObserver] is
 // separate and sees only authentication failures. [Decode], [DecodeReader]
-// and [DecodeBytes] ignore this option. A nil observe is an error.
+// and [DecodeBytes] do not call observe, but a nil observe is an error from
+// every one of them, as any misused option is.
 func WithHandlerErrorObserver(observe func(r *http.Request, err error)) DecodeOption {
 	return func(c *decodeConfig) error {
 		if observe == nil {
@@ -389,7 +390,7 @@ const (
 	defaultRefreshCooldown = time.Minute
 	defaultLookupTimeout   = 2 * time.Second
 	defaultFetchTimeout    = 10 * time.Second
-	defaultMaxJWKSSize     = 1 << 20
+	defaultMaxJWKSBytes    = 1 << 20
 	minMaxAge              = time.Minute
 	maxMaxAge              = 24 * time.Hour
 )
@@ -609,7 +610,13 @@ func WithCrossOriginRedirects() JWKSOption {
 // one call at a time per source; it must not block for long. The default
 // discards these errors.
 func WithJWKSErrorHandler(fn func(error)) JWKSOption {
-	return func(cfg *jwksConfig) error { cfg.onError = fn; return nil }
+	return func(cfg *jwksConfig) error {
+		if fn == nil {
+			return optionError("WithJWKSErrorHandler: nil function")
+		}
+		cfg.onError = fn
+		return nil
+	}
 }
 
 // withClock sets the clock the cooldown is measured with (tests only).
@@ -628,7 +635,7 @@ func newJWKSConfig(opts []JWKSOption) (*jwksConfig, error) {
 		cooldown:      defaultRefreshCooldown,
 		lookupTimeout: defaultLookupTimeout,
 		fetchTimeout:  defaultFetchTimeout,
-		maxSize:       defaultMaxJWKSSize,
+		maxSize:       defaultMaxJWKSBytes,
 		algs:          defaultJWKSAlgorithms,
 		now:           time.Now,
 		after:         time.After,

@@ -68,11 +68,11 @@ func RolesIn(claim string, roles ...string) Requirement {
 		// A role with a space can match an array element (such as
 		// "Domain Admins"), never a space-delimited string claim.
 		if s == "" || strings.ContainsFunc(s, unicode.IsControl) {
-			r.err = fmt.Errorf("Roles: unusable role %q", s)
+			r.err = fmt.Errorf("RolesIn: unusable role %q", s)
 		}
 	}
 	if claim == "" || len(want) == 0 {
-		r.err = fmt.Errorf("Roles: a claim name and at least one role are needed")
+		r.err = fmt.Errorf("RolesIn: a claim name and at least one role are needed")
 	}
 	r.check = func(p *principal) bool {
 		have := p.strings(claim)
@@ -109,14 +109,14 @@ func (m *Middleware) usable(r Requirement) error {
 	case r.err != nil:
 		return r.err
 	case r.check == nil:
-		return errors.New("Require: a zero Requirement; build requirements with Scopes, Roles or Check")
+		return errors.New("Require: a zero Requirement; build requirements with Scopes, RolesIn or Check")
 	case r.claims != nil:
 		have := reflect.TypeOf(m.cfg.claims.new()) // a pointer to a struct
 		registered := reflect.TypeFor[jwt.RegisteredClaims]()
 		switch {
 		case r.claims == have, r.claims == have.Elem(),
 			r.claims.Kind() == reflect.Interface && have.Implements(r.claims),
-			(r.claims == registered || r.claims == reflect.PointerTo(registered)) && registeredIndex(have.Elem()) != nil:
+			(r.claims == registered || r.claims == reflect.PointerTo(registered)) && have.Elem().Kind() == reflect.Struct && registeredIndex(have.Elem()) != nil:
 			return nil
 		}
 		return fmt.Errorf("Check[%v] could never pass: the middleware's claims are %v; write Check(func(c %v) bool)", r.claims, have, have)

@@ -40,7 +40,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if writeBodyError(w, err) {
 		return
 	}
-	writeResponse(w, http.StatusInternalServerError, "", bodyInternal)
+	writeResponse(w, http.StatusInternalServerError, "", "", bodyInternal)
 }
 
 // writeAuthError writes the authentication and authorization errors and
@@ -51,16 +51,16 @@ func writeAuthError(w http.ResponseWriter, realm string, err error) bool {
 	switch {
 	case errors.Is(err, ErrKeysUnavailable):
 		h.Set("Retry-After", RetryAfterSeconds)
-		writeResponse(w, http.StatusServiceUnavailable, "", bodyUnavailable)
+		writeResponse(w, http.StatusServiceUnavailable, "", "", bodyUnavailable)
 	case errors.Is(err, ErrMalformedRequest):
 		h.Set("WWW-Authenticate", challenge+`, error="invalid_request"`)
-		writeResponse(w, http.StatusBadRequest, "", bodyMalformed)
+		writeResponse(w, http.StatusBadRequest, "", "", bodyMalformed)
 	case errors.Is(err, ErrInvalidToken):
 		h.Set("WWW-Authenticate", challenge+`, error="invalid_token"`)
-		writeResponse(w, http.StatusUnauthorized, "", bodyInvalidToken)
+		writeResponse(w, http.StatusUnauthorized, "", "", bodyInvalidToken)
 	case errors.Is(err, ErrMissingToken):
 		h.Set("WWW-Authenticate", challenge)
-		writeResponse(w, http.StatusUnauthorized, "", bodyNotAuthenticated)
+		writeResponse(w, http.StatusUnauthorized, "", "", bodyNotAuthenticated)
 	case errors.Is(err, ErrInsufficientScope):
 		c := challenge + `, error="insufficient_scope"`
 		var se *scopeError
@@ -68,7 +68,7 @@ func writeAuthError(w http.ResponseWriter, realm string, err error) bool {
 			c += `, scope="` + se.scope + `"`
 		}
 		h.Set("WWW-Authenticate", c)
-		writeResponse(w, http.StatusForbidden, "", bodyForbidden)
+		writeResponse(w, http.StatusForbidden, "", "", bodyForbidden)
 	default:
 		return false
 	}
@@ -96,17 +96,17 @@ func writeBodyError(w http.ResponseWriter, err error) bool {
 	)
 	switch {
 	case errors.As(err, &ve):
-		writeJSON(w, http.StatusUnprocessableEntity, "", struct {
+		writeJSON(w, http.StatusUnprocessableEntity, nil, struct {
 			Detail []FieldError `json:"detail"`
 		}{ve.Errors})
 	case errors.As(err, &re):
 		if re.Status == http.StatusRequestEntityTooLarge {
 			w.Header().Set("Connection", "close") // the rest of the body is not read
 		}
-		writeJSON(w, re.Status, "", detail{re.Detail})
+		writeJSON(w, re.Status, nil, detail{re.Detail})
 	case errors.As(err, &he):
 		addHeaders(w, he.Header)
-		writeJSON(w, he.Status, he.Header.Get("Content-Type"), detail{he.Detail})
+		writeJSON(w, he.Status, he.Header, detail{he.Detail})
 	default:
 		return false
 	}
@@ -117,23 +117,24 @@ type detail struct {
 	Detail string `json:"detail"`
 }
 
-// writeJSON writes v as JSON with status and contentType ("" for
-// application/json), or a 500 if v cannot be encoded (a Validate method's
-// FieldError may hold anything in Ctx).
-func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+// writeJSON writes v as JSON with status, the Content-Type and
+// Cache-Control of hdr (a [Response] or [HTTPError] header; may be nil), or
+// a 500 if v cannot be encoded (a Validate method's FieldError may hold
+// anything in Ctx).
+func writeJSON(w http.ResponseWriter, status int, hdr http.Header, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		writeResponse(w, http.StatusInternalServerError, "", bodyInternal)
+		writeResponse(w, http.StatusInternalServerError, "", "", bodyInternal)
 		return
 	}
-	writeResponse(w, status, contentType, append(b, '\n'))
+	writeResponse(w, status, hdr.Get("Content-Type"), hdr.Get("Cache-Control"), append(b, '\n'))
 }
 
-// addHeaders adds h to the response's headers, except Content-Type, which
-// writeResponse sets.
+// addHeaders adds h to the response's headers, except Content-Type and
+// Cache-Control, which writeResponse sets.
 func addHeaders(w http.ResponseWriter, h http.Header) {
 	for k, vs := range h {
-		if k == "Content-Type" {
+		if k == "Content-Type" || k == "Cache-Control" {
 			continue
 		}
 		for _, v := range vs {
@@ -149,13 +150,20 @@ func addHeaders(w http.ResponseWriter, h http.Header) {
 // [HTTPError] header), or application/json if that is "", replacing what an
 // outer handler may have put on w.
 //
-// The Cache-Control policy, the same for every response: an error response
-// (status 400 and above: a refused credential, a refused body, a failure)
-// gets "Cache-Control: no-store", so that no cache keeps or replays an
-// answer about a request's credentials; a success leaves caching to the
-// handler's own headers.
-func writeResponse(w http.ResponseWriter, status int, contentType string, b []byte) {
+// The Cache-Control policy, the same for every response: the value the
+// handler gave in its [Response] or [HTTPError] header (cacheControl) if
+// any; otherwise an error response (status 400 and above: a refused
+// credential, a refused body, a failure) gets "no-store", so that no cache
+// keeps or replays an answer about a request's credentials, and a success
+// leaves caching alone. The middleware's own errors always have "no-store".
+func writeResponse(w http.ResponseWriter, status int, contentType, cacheControl string, b []byte) {
 	h := w.Header()
+	switch {
+	case cacheControl != "":
+		h.Set("Cache-Control", cacheControl)
+	case status >= http.StatusBadRequest:
+		h.Set("Cache-Control", "no-store")
+	}
 	if status == http.StatusNoContent || status == http.StatusNotModified {
 		h.Del("Content-Type")
 		w.WriteHeader(status)
@@ -165,9 +173,6 @@ func writeResponse(w http.ResponseWriter, status int, contentType string, b []by
 		contentType = "application/json"
 	}
 	h.Set("Content-Type", contentType)
-	if status >= http.StatusBadRequest {
-		h.Set("Cache-Control", "no-store")
-	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
