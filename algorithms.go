@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"crypto/ecdh"
 	"crypto/elliptic"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -30,9 +31,11 @@ type algorithm struct {
 	// size, RFC 7518 section 3.2).
 	newHash   func() hash.Hash
 	minSecret int
-	// ECDSA: the curve. ECDSA and EdDSA: the JWK "crv" name.
-	curve elliptic.Curve
-	crv   string
+	// ECDSA: the curve, and crypto/ecdh's for checking a point. ECDSA and
+	// EdDSA: the JWK "crv" name.
+	curve     elliptic.Curve
+	ecdhCurve ecdh.Curve
+	crv       string
 }
 
 // algorithmTable lists every algorithm jwtauth verifies, in the order
@@ -49,9 +52,9 @@ var algorithmTable = []algorithm{
 	{name: "PS256", family: familyRSA, method: jwt.SigningMethodPS256},
 	{name: "PS384", family: familyRSA, method: jwt.SigningMethodPS384},
 	{name: "PS512", family: familyRSA, method: jwt.SigningMethodPS512},
-	{name: "ES256", family: familyECDSA, method: jwt.SigningMethodES256, curve: elliptic.P256(), crv: "P-256"},
-	{name: "ES384", family: familyECDSA, method: jwt.SigningMethodES384, curve: elliptic.P384(), crv: "P-384"},
-	{name: "ES512", family: familyECDSA, method: jwt.SigningMethodES512, curve: elliptic.P521(), crv: "P-521"},
+	{name: "ES256", family: familyECDSA, method: jwt.SigningMethodES256, curve: elliptic.P256(), ecdhCurve: ecdh.P256(), crv: "P-256"},
+	{name: "ES384", family: familyECDSA, method: jwt.SigningMethodES384, curve: elliptic.P384(), ecdhCurve: ecdh.P384(), crv: "P-384"},
+	{name: "ES512", family: familyECDSA, method: jwt.SigningMethodES512, curve: elliptic.P521(), ecdhCurve: ecdh.P521(), crv: "P-521"},
 	{name: "EdDSA", family: familyEdDSA, method: jwt.SigningMethodEdDSA, crv: "Ed25519"},
 	{name: "Ed25519", family: familyEdDSA, method: jwt.SigningMethodEdDSA, crv: "Ed25519"},
 }
@@ -77,6 +80,16 @@ func algorithmNames(keep func(*algorithm) bool) []string {
 		}
 	}
 	return names
+}
+
+// ecdsaCurve returns the ECDSA entry whose JWK "crv" is crv, nil if none.
+func ecdsaCurve(crv string) *algorithm {
+	for i := range algorithmTable {
+		if a := &algorithmTable[i]; a.family == familyECDSA && a.crv == crv {
+			return a
+		}
+	}
+	return nil
 }
 
 // algorithms lists every algorithm jwtauth verifies.

@@ -3,10 +3,8 @@ package jwtauth
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
@@ -403,18 +401,11 @@ func rsaPublicKey(n, e []byte) (*rsa.PublicKey, error) {
 }
 
 func ecPublicKey(crv string, x, y []byte) (*ecdsa.PublicKey, error) {
-	var curve elliptic.Curve
-	var ecdhCurve ecdh.Curve
-	switch crv {
-	case "P-256":
-		curve, ecdhCurve = elliptic.P256(), ecdh.P256()
-	case "P-384":
-		curve, ecdhCurve = elliptic.P384(), ecdh.P384()
-	case "P-521":
-		curve, ecdhCurve = elliptic.P521(), ecdh.P521()
-	default:
+	a := ecdsaCurve(crv)
+	if a == nil {
 		return nil, fmt.Errorf("%w: EC curve %s", ErrJWKUnsupported, quote(crv))
 	}
+	curve, ecdhCurve := a.curve, a.ecdhCurve
 	size := (curve.Params().BitSize + 7) / 8
 	if len(x) != size || len(y) != size {
 		return nil, fmt.Errorf("%w: %s coordinates must be %d bytes each", ErrJWKInvalid, crv, size)
