@@ -167,24 +167,35 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := c.chooseKeys(set, lookupEnv); err != nil {
+		return c, err
+	}
+	if err := c.chooseAlgorithms(set, algList); err != nil {
+		return c, err
+	}
+	return c, nil
+}
 
+// chooseKeys picks the one key source the flags and $JWT_SECRET name, or
+// demo mode when none is named and the address is loopback.
+func (c *config) chooseKeys(set map[string]bool, lookupEnv func(string) (string, bool)) error {
 	var keyFlags []string
 	for _, f := range []struct{ name, value string }{{"key", c.keyFile}, {"jwks", c.jwksURL}, {"oidc", c.oidcIssuer}} {
 		if !set[f.name] {
 			continue
 		}
 		if f.value == "" {
-			return c, usagef("-%s is empty", f.name)
+			return usagef("-%s is empty", f.name)
 		}
 		keyFlags = append(keyFlags, "-"+f.name)
 	}
 	if len(keyFlags) > 1 {
-		return c, usagef("%s exclude each other", strings.Join(keyFlags, " and "))
+		return usagef("%s exclude each other", strings.Join(keyFlags, " and "))
 	}
 	secret, haveSecret := lookupEnv("JWT_SECRET")
 	switch {
 	case haveSecret && secret == "":
-		return c, usagef("JWT_SECRET is set but empty: set it to a secret of at least 32 bytes, or unset it for the tutorial's demo mode")
+		return usagef("JWT_SECRET is set but empty: set it to a secret of at least 32 bytes, or unset it for the tutorial's demo mode")
 	case c.jwksURL != "":
 		c.keys = keysJWKS
 	case c.oidcIssuer != "":
@@ -194,7 +205,7 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	case haveSecret:
 		c.keys = keysHMAC
 	case c.mint:
-		return c, usagef("-mint needs JWT_SECRET: it signs with that secret, never with the demo key")
+		return usagef("-mint needs JWT_SECRET: it signs with that secret, never with the demo key")
 	default:
 		c.keys, c.demo = keysDemo, true
 	}
@@ -204,16 +215,21 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	if c.demo {
 		c.secret = []byte(demoSecret)
 		if !isLoopbackAddr(c.addr) {
-			return c, usagef("demo mode (key %q, no exp) listens on loopback only, not on -addr %q: "+
+			return usagef("demo mode (key %q, no exp) listens on loopback only, not on -addr %q: "+
 				"use -addr 127.0.0.1:PORT, or set JWT_SECRET or -key, -jwks or -oidc", demoSecret, c.addr)
 		}
 	}
+	return nil
+}
 
+// chooseAlgorithms reads -alg: exactly one algorithm for a secret or a PEM
+// key, an allowlist for -jwks and -oidc.
+func (c *config) chooseAlgorithms(set map[string]bool, algList string) error {
 	var algs []string
 	if set["alg"] {
 		for _, a := range strings.Split(algList, ",") {
 			if a = strings.TrimSpace(a); a == "" {
-				return c, usagef("-alg %q: empty algorithm in the list", algList)
+				return usagef("-alg %q: empty algorithm in the list", algList)
 			}
 			algs = append(algs, a)
 		}
@@ -224,25 +240,25 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	default:
 		switch {
 		case len(algs) > 1:
-			return c, usagef("-alg %q: exactly one algorithm with JWT_SECRET or -key (a list is for -jwks and -oidc)", algList)
+			return usagef("-alg %q: exactly one algorithm with JWT_SECRET or -key (a list is for -jwks and -oidc)", algList)
 		case len(algs) == 1:
 			c.alg = algs[0]
 		case c.keys == keysPEM:
-			return c, usagef("-key needs -alg, such as RS256, ES256 or EdDSA")
+			return usagef("-key needs -alg, such as RS256, ES256 or EdDSA")
 		default:
 			c.alg = "HS256"
 		}
 		if c.keys != keysPEM && !strings.HasPrefix(c.alg, "HS") {
 			if c.mint {
-				return c, usagef("-mint signs with the HMAC secret only, not with -alg %q", c.alg)
+				return usagef("-mint signs with the HMAC secret only, not with -alg %q", c.alg)
 			}
-			return c, usagef("-alg %q needs -key, -jwks or -oidc", c.alg)
+			return usagef("-alg %q needs -key, -jwks or -oidc", c.alg)
 		}
 	}
 	if c.mint && c.keys != keysHMAC {
-		return c, usagef("-mint signs with JWT_SECRET only; it does not combine with -key, -jwks or -oidc")
+		return usagef("-mint signs with JWT_SECRET only; it does not combine with -key, -jwks or -oidc")
 	}
-	return c, nil
+	return nil
 }
 
 // isLoopbackAddr reports whether the listen address addr names a loopback
