@@ -511,17 +511,6 @@ func TestErrorHandlerAndObserver(t *testing.T) {
 	}
 }
 
-func TestWriteErrorRealm(t *testing.T) {
-	t.Parallel()
-	m := strictHS256(t, jwtauth.WithRealm("persons"))
-	got := do(t, m.Handler, nil)
-	want := missingResult
-	want.Challenge = `Bearer realm="persons"`
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
 func TestConcurrentRequests(t *testing.T) {
 	t.Parallel()
 	m := strictHS256(t, jwtauth.WithCache(64), jwtauth.WithClaims[appClaims]())
