@@ -108,10 +108,18 @@ func newDecodeConfig(opts []DecodeOption) (decodeConfig, error) {
 //	                error of the type held (string_type for a *string,
 //	                datetime_type for a time.Time), or "missing" for any,
 //	                json.RawMessage and other json.Unmarshaler types
-//	min=N, max=N    numbers: N <= value, value <= N
+//	min=N, max=N    numbers: N <= value, value <= N (greater_than_equal,
+//	                less_than_equal)
+//	gt=N, lt=N      numbers: N < value, value < N (greater_than, less_than)
 //	minlen=N        strings: at least N characters (Unicode code points);
 //	maxlen=N        slices and maps: at least/most N elements
 //	oneof=a b c     strings or numbers: one of the space-separated values
+//
+// and, for strings, from a `pattern:"..."` tag of its own (so the expression
+// may hold commas): an RE2 expression the string must match somewhere, as
+// JSON Schema's pattern and pydantic's do (anchor it with ^ and $); a
+// mismatch is "string_pattern_mismatch". Keep to the syntax RE2 and
+// ECMA-262 share, so that a published JSON Schema means the same.
 //
 // Rules on a pointer field apply to the value it points to. A type whose
 // pointer has a Validate() error method is validated by it after it decoded

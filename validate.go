@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,10 +73,15 @@ type fieldRules struct {
 
 // rules are the constraints of one field, from its validate tag.
 type rules struct {
-	Required         bool     // present and not null
-	HasMin, HasMax   bool     // min=, max= (numbers only)
-	Min, Max         float64  //
-	MinText, MaxText string   // the bounds as written in the tag, for messages
+	Required         bool    // present and not null
+	HasMin, HasMax   bool    // min=, max= (numbers only): inclusive bounds
+	Min, Max         float64 //
+	MinText, MaxText string  // the bounds as written in the tag, for messages
+	HasGt, HasLt     bool    // gt=, lt= (numbers only): exclusive bounds
+	Gt, Lt           float64 //
+	GtText, LtText   string  // as written in the tag
+	Pattern          string  // the pattern:"..." tag (strings only), RE2; "" for none
+	re               *regexp.Regexp
 	MinLen, MaxLen   int      // minlen=, maxlen= (strings in characters, slices and maps in elements); -1: none
 	OneOf            []string // oneof= (strings and numbers), as written
 	oneOfNum         []float64
@@ -293,7 +299,8 @@ func (b *builder) fields(r *typeRules, t reflect.Type, index []int) {
 func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRules) rules {
 	ru := rules{MinLen: -1, MaxLen: -1}
 	tag := sf.Tag.Get("validate")
-	if tag == "" {
+	pattern, hasPattern := sf.Tag.Lookup("pattern")
+	if tag == "" && !hasPattern {
 		return ru
 	}
 	base := ft
@@ -302,6 +309,14 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 			return ru // a pointer cycle, already a TagError
 		}
 		base = base.Elem
+	}
+	if hasPattern {
+		if msg := parsePattern(&ru, base, pattern); msg != "" {
+			b.fail(st, sf.Name, "%s", msg)
+		}
+	}
+	if tag == "" {
+		return ru
 	}
 	seen := map[string]bool{}
 	for item := range strings.SplitSeq(tag, ",") {
@@ -323,6 +338,9 @@ func (b *builder) parseRules(st reflect.Type, sf reflect.StructField, ft *typeRu
 	if ru.HasMin && ru.HasMax && ru.Min > ru.Max {
 		b.fail(st, sf.Name, "validate: min is greater than max")
 	}
+	if ru.HasGt && ru.HasLt && ru.Gt >= ru.Lt {
+		b.fail(st, sf.Name, "validate: gt is not less than lt, so no number can pass")
+	}
 	if ru.MinLen >= 0 && ru.MaxLen >= 0 && ru.MinLen > ru.MaxLen {
 		b.fail(st, sf.Name, "validate: minlen is greater than maxlen")
 	}
@@ -342,6 +360,8 @@ var ruleParsers = map[string]func(ru *rules, base *typeRules, r rule) string{
 	"required": parseRequired,
 	"min":      parseBound,
 	"max":      parseBound,
+	"gt":       parseBound,
+	"lt":       parseBound,
 	"minlen":   parseLen,
 	"maxlen":   parseLen,
 	"oneof":    parseOneOf,
@@ -355,10 +375,11 @@ func parseRequired(ru *rules, _ *typeRules, r rule) string {
 	return ""
 }
 
-// parseBound parses min=N or max=N, at the field's precision.
+// parseBound parses min=N, max=N (inclusive) or gt=N, lt=N (exclusive),
+// at the field's precision.
 func parseBound(ru *rules, base *typeRules, r rule) string {
 	if !base.numeric() {
-		return "min and max are for numbers; use minlen and maxlen for strings, slices and maps"
+		return "min, max, gt and lt are for numbers; use minlen and maxlen for strings, slices and maps"
 	}
 	x, err := strconv.ParseFloat(r.val, 64)
 	if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
@@ -368,11 +389,33 @@ func parseBound(ru *rules, base *typeRules, r rule) string {
 		// Compare at the field's precision: max=0.1 must admit 0.1.
 		x = float64(float32(x))
 	}
-	if r.key == "min" {
+	switch r.key {
+	case "min":
 		ru.HasMin, ru.Min, ru.MinText = true, x, r.val
-	} else {
+	case "max":
 		ru.HasMax, ru.Max, ru.MaxText = true, x, r.val
+	case "gt":
+		ru.HasGt, ru.Gt, ru.GtText = true, x, r.val
+	default: // lt
+		ru.HasLt, ru.Lt, ru.LtText = true, x, r.val
 	}
+	return ""
+}
+
+// parsePattern compiles the pattern:"..." tag of a string field: an RE2
+// expression that the string must match somewhere (unanchored, as JSON
+// Schema's pattern and pydantic's are; anchor it with ^ and $). It is a tag
+// of its own, not a validate rule, so that the expression may contain
+// commas.
+func parsePattern(ru *rules, base *typeRules, pattern string) string {
+	if base.Kind != kString {
+		return "pattern is for strings"
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return "pattern is not a valid RE2 expression: " + err.Error()
+	}
+	ru.Pattern, ru.re = pattern, re
 	return ""
 }
 
@@ -494,6 +537,12 @@ func (d *decoder) checkNumber(x float64, ru *rules) {
 	if ru.HasMax && x > ru.Max {
 		d.add("less_than_equal", "Input should be less than or equal to "+ru.MaxText, map[string]any{"le": ru.Max})
 	}
+	if ru.HasGt && !(x > ru.Gt) {
+		d.add("greater_than", "Input should be greater than "+ru.GtText, map[string]any{"gt": ru.Gt})
+	}
+	if ru.HasLt && !(x < ru.Lt) {
+		d.add("less_than", "Input should be less than "+ru.LtText, map[string]any{"lt": ru.Lt})
+	}
 	if ru.oneOfNum != nil && !slices.Contains(ru.oneOfNum, x) {
 		d.add("literal_error", "Input should be "+ru.oneOfMsg, map[string]any{"expected": ru.oneOfMsg})
 	}
@@ -508,6 +557,9 @@ func (d *decoder) checkString(s string, ru *rules) {
 		if ru.MaxLen >= 0 && n > ru.MaxLen {
 			d.add("string_too_long", "String should have at most "+plural(ru.MaxLen, "character"), map[string]any{"max_length": ru.MaxLen})
 		}
+	}
+	if ru.re != nil && !ru.re.MatchString(s) {
+		d.add("string_pattern_mismatch", "String should match pattern '"+ru.Pattern+"'", map[string]any{"pattern": ru.Pattern})
 	}
 	if ru.OneOf != nil && ru.oneOfNum == nil && !slices.Contains(ru.OneOf, s) {
 		d.add("literal_error", "Input should be "+ru.oneOfMsg, map[string]any{"expected": ru.oneOfMsg})

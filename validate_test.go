@@ -94,7 +94,7 @@ func TestTagErrors(t *testing.T) {
 		want   string
 	}{
 		{"unknown rule", func() error { _, err := DecodeBytes[badRule](nil); return err }, `jwtauth: jwtauth.badRule.A: unknown validate rule "requird"`},
-		{"min on string", func() error { _, err := DecodeBytes[minOnString](nil); return err }, `jwtauth: jwtauth.minOnString.A: validate "min=1": min and max are for numbers; use minlen and maxlen for strings, slices and maps`},
+		{"min on string", func() error { _, err := DecodeBytes[minOnString](nil); return err }, `jwtauth: jwtauth.minOnString.A: validate "min=1": min, max, gt and lt are for numbers; use minlen and maxlen for strings, slices and maps`},
 		{"bad number", func() error { _, err := DecodeBytes[badMin](nil); return err }, `jwtauth: jwtauth.badMin.A: validate "min=x": not a finite number`},
 		{"min over max", func() error { _, err := DecodeBytes[minOverMax](nil); return err }, `jwtauth: jwtauth.minOverMax.A: validate: min is greater than max`},
 		{"rule twice", func() error { _, err := DecodeBytes[twice](nil); return err }, `jwtauth: jwtauth.twice.A: validate rule "min" given twice`},
@@ -354,4 +354,86 @@ func TestSkipRootValidate(t *testing.T) {
 			t.Errorf("(-want +got):\n%s", diff)
 		}
 	})
+}
+
+// exclusive has pydantic's gt/lt bounds and a pattern, on several types.
+type exclusive struct {
+	Score float64 `json:"score" validate:"gt=0,lt=1"`
+	Count int     `json:"count" validate:"gt=-1,lt=10"`
+	Code  string  `json:"code" pattern:"^[A-Z]{2,3}-[0-9]+$"`
+	Tag   *string `json:"tag,omitempty" pattern:"^#"`
+}
+
+// TestExclusiveBoundsAndPattern: gt and lt are exclusive bounds
+// (pydantic's greater_than / less_than), pattern an unanchored RE2 match
+// (string_pattern_mismatch), with pydantic's messages and ctx.
+func TestExclusiveBoundsAndPattern(t *testing.T) {
+	t.Parallel()
+	gt := func(loc, n string, x float64) FieldError {
+		return FieldError{Type: "greater_than", Loc: []any{"body", loc}, Msg: "Input should be greater than " + n, Ctx: map[string]any{"gt": x}}
+	}
+	lt := func(loc, n string, x float64) FieldError {
+		return FieldError{Type: "less_than", Loc: []any{"body", loc}, Msg: "Input should be less than " + n, Ctx: map[string]any{"lt": x}}
+	}
+	mismatch := func(loc, p string) FieldError {
+		return FieldError{Type: "string_pattern_mismatch", Loc: []any{"body", loc}, Msg: "String should match pattern '" + p + "'", Ctx: map[string]any{"pattern": p}}
+	}
+	const code = "^[A-Z]{2,3}-[0-9]+$"
+	tests := []struct {
+		name, body string
+		want       []FieldError
+	}{
+		{"inside", `{"score":0.5,"count":0,"code":"AB-1","tag":"#x"}`, nil},
+		{"near the bounds", `{"score":1e-9,"count":9,"code":"ABC-123"}`, nil},
+		{"on the lower bounds", `{"score":0,"count":-1,"code":"AB-1"}`, []FieldError{gt("score", "0", 0), gt("count", "-1", -1)}},
+		{"on the upper bounds", `{"score":1,"count":10,"code":"AB-1"}`, []FieldError{lt("score", "1", 1), lt("count", "10", 10)}},
+		{"pattern mismatch", `{"score":0.5,"count":1,"code":"ab-1","tag":"x#"}`, []FieldError{mismatch("code", code), mismatch("tag", "^#")}},
+		{"unanchored part of the pattern", `{"score":0.5,"count":1,"code":"AB-1","tag":"#"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := DecodeBytes[exclusive]([]byte(tt.body))
+			if diff := cmp.Diff(tt.want, fieldErrors(t, err)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+type gtOnString struct {
+	A string `validate:"gt=1"`
+}
+type gtNotBelowLt struct {
+	A int `validate:"gt=5,lt=5"`
+}
+type patternOnInt struct {
+	A int `pattern:"^1"`
+}
+type badPattern struct {
+	A string `pattern:"(a"`
+}
+
+// TestExclusiveBoundsAndPatternTagErrors: rules that cannot apply are
+// TagErrors at setup.
+func TestExclusiveBoundsAndPatternTagErrors(t *testing.T) {
+	t.Parallel()
+	for name, tt := range map[string]struct {
+		decode func() error
+		want   string
+	}{
+		"gt on string":    {func() error { _, err := DecodeBytes[gtOnString](nil); return err }, `jwtauth: jwtauth.gtOnString.A: validate "gt=1": min, max, gt and lt are for numbers`},
+		"gt not below lt": {func() error { _, err := DecodeBytes[gtNotBelowLt](nil); return err }, `jwtauth: jwtauth.gtNotBelowLt.A: validate: gt is not less than lt, so no number can pass`},
+		"pattern on int":  {func() error { _, err := DecodeBytes[patternOnInt](nil); return err }, `jwtauth: jwtauth.patternOnInt.A: pattern is for strings`},
+		"invalid pattern": {func() error { _, err := DecodeBytes[badPattern](nil); return err }, `jwtauth: jwtauth.badPattern.A: pattern is not a valid RE2 expression`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.decode()
+			var te *TagError
+			if !errors.As(err, &te) || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error %v, want a *TagError starting %q", err, tt.want)
+			}
+		})
+	}
 }
