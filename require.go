@@ -119,7 +119,7 @@ func (m *Middleware) usable(r Requirement) error {
 			(r.claims == registered || r.claims == reflect.PointerTo(registered)) && have.Elem().Kind() == reflect.Struct && registeredIndex(have.Elem()) != nil:
 			return nil
 		}
-		return fmt.Errorf("Check[%v] could never pass: the middleware's claims are %v; write Check(func(c %v) bool)", r.claims, have, have)
+		return fmt.Errorf("Check: a Check[%v] could never pass: the middleware's claims are %v; write Check(func(c %v) bool)", r.claims, have, have)
 	}
 	return nil
 }
