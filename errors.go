@@ -208,7 +208,7 @@ type JWKError struct {
 
 // Error describes the skipped key.
 func (e *JWKError) Error() string {
-	return fmt.Sprintf("jwtauth: JWKS key %d (kid %s) skipped: %s", e.Index, quote(e.KID), safetext.Escape(fmt.Sprint(e.Err)))
+	return fmt.Sprintf("jwtauth: JWKS key %d (kid %s) skipped: %s", e.Index, strconv.Quote(e.KID), safetext.Escape(fmt.Sprint(e.Err)))
 }
 
 // escapedError is an error whose text is escaped ([safetext.Escape]) and
@@ -233,7 +233,7 @@ type skippedKeyError struct {
 }
 
 func (e *skippedKeyError) Error() string {
-	return "jwtauth: key " + quote(e.kid) + " was skipped: " + strings.TrimPrefix(safetext.Escape(e.reason.Error()), "jwtauth: ")
+	return "jwtauth: key " + strconv.Quote(e.kid) + " was skipped: " + strings.TrimPrefix(safetext.Escape(e.reason.Error()), "jwtauth: ")
 }
 
 func (e *skippedKeyError) Unwrap() []error { return []error{errUnknownKey, e.reason} }

@@ -31,19 +31,19 @@ func checkFetchURL(rawURL string, insecureHTTP bool) (string, error) {
 		return "", errors.New("jwtauth: a key set URL must not contain credentials (use WithHTTPClient)")
 	}
 	if u.Host == "" || u.Opaque != "" {
-		return "", fmt.Errorf("jwtauth: URL %s is not absolute", quote(redactURL(rawURL)))
+		return "", fmt.Errorf("jwtauth: URL %s is not absolute", strconv.Quote(redactURL(rawURL)))
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !insecureHTTP && !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("jwtauth: URL %s: https is required for a host other than loopback (see WithInsecureHTTP)", quote(redactURL(rawURL)))
+			return "", fmt.Errorf("jwtauth: URL %s: https is required for a host other than loopback (see WithInsecureHTTP)", strconv.Quote(redactURL(rawURL)))
 		}
 	default:
-		return "", fmt.Errorf("jwtauth: URL %s: scheme must be https", quote(redactURL(rawURL)))
+		return "", fmt.Errorf("jwtauth: URL %s: scheme must be https", strconv.Quote(redactURL(rawURL)))
 	}
 	if u.Fragment != "" {
-		return "", fmt.Errorf("jwtauth: URL %s has a fragment", quote(redactURL(rawURL)))
+		return "", fmt.Errorf("jwtauth: URL %s has a fragment", strconv.Quote(redactURL(rawURL)))
 	}
 	return u.String(), nil
 }
@@ -66,11 +66,6 @@ func redactURL(u string) string {
 	p.RawQuery, p.ForceQuery, p.User = "", false, nil
 	return safetext.Escape(p.String())
 }
-
-// quote returns s, its control characters escaped ([safetext.Escape]),
-// between double quotes: how the error strings of the key sources show text
-// that comes from the network or from configuration.
-func quote(s string) string { return `"` + safetext.Escape(s) + `"` }
 
 // fetchClient returns the client a source fetches with (see
 // [WithHTTPClient]): a private copy of c, or of a zero client if c is nil,

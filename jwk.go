@@ -13,6 +13,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
@@ -142,7 +143,7 @@ func decodeObject(data []byte) (map[string]json.RawMessage, error) {
 			return nil, err
 		}
 		if _, dup := m[name]; dup {
-			return nil, fmt.Errorf("duplicate member %s", quote(name))
+			return nil, fmt.Errorf("duplicate member %s", strconv.Quote(name))
 		}
 		m[name] = v
 	}
@@ -197,7 +198,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, keys []*Key, err 
 		fitsKey = k.crv
 		pub, err = k.parseOKP()
 	default:
-		return k.kid, nil, fmt.Errorf("%w: key type %s", ErrJWKUnsupported, quote(k.kty))
+		return k.kid, nil, fmt.Errorf("%w: key type %s", ErrJWKUnsupported, strconv.Quote(k.kty))
 	}
 	if err != nil {
 		return k.kid, nil, err
@@ -263,7 +264,7 @@ func (k *jwk) str(name string) (string, error) {
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil || s == "" {
-		return "", fmt.Errorf("%w: %s is not a non-empty string", ErrJWKInvalid, quote(name))
+		return "", fmt.Errorf("%w: %s is not a non-empty string", ErrJWKInvalid, strconv.Quote(name))
 	}
 	return s, nil
 }
@@ -277,7 +278,7 @@ func (k *jwk) b64(name string) ([]byte, error) {
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) == 0 {
-		return nil, fmt.Errorf("%w: %s is missing or not base64url without padding", ErrJWKInvalid, quote(name))
+		return nil, fmt.Errorf("%w: %s is missing or not base64url without padding", ErrJWKInvalid, strconv.Quote(name))
 	}
 	return b, nil
 }
@@ -294,13 +295,13 @@ func (k *jwk) usable() error {
 	case k.alg == "Ed448" || (k.kty == "OKP" && k.crv == "Ed448"):
 		return errEd448
 	case k.use != "" && k.use != "sig":
-		return fmt.Errorf(`%w: "use" is %s, not "sig"`, ErrJWKIgnored, quote(k.use))
+		return fmt.Errorf(`%w: "use" is %s, not "sig"`, ErrJWKIgnored, strconv.Quote(k.use))
 	case k.ops != nil && !slices.Contains(k.ops, "verify"):
 		return fmt.Errorf(`%w: "key_ops" lacks "verify"`, ErrJWKIgnored)
 	}
 	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
 		if _, ok := k.members[private]; ok {
-			return fmt.Errorf("%w: holds private key material (%s)", ErrJWKInvalid, quote(private))
+			return fmt.Errorf("%w: holds private key material (%s)", ErrJWKInvalid, strconv.Quote(private))
 		}
 	}
 	return nil
@@ -344,7 +345,7 @@ func (k *jwk) parseEC() (crypto.PublicKey, error) {
 // ("crv", "x").
 func (k *jwk) parseOKP() (crypto.PublicKey, error) {
 	if k.crv != "Ed25519" {
-		return nil, fmt.Errorf("%w: OKP curve %s", ErrJWKUnsupported, quote(k.crv))
+		return nil, fmt.Errorf("%w: OKP curve %s", ErrJWKUnsupported, strconv.Quote(k.crv))
 	}
 	x, err := k.b64("x")
 	if err != nil {
@@ -362,10 +363,10 @@ func (k *jwk) appendAlgorithms(dst, algs []string, fitsKey string) ([]string, er
 	fits := jwkFits[fitsKey]
 	if k.alg != "" {
 		if !slices.Contains(algs, k.alg) {
-			return nil, fmt.Errorf("%w: algorithm %s is not allowed", ErrJWKIgnored, quote(k.alg))
+			return nil, fmt.Errorf("%w: algorithm %s is not allowed", ErrJWKIgnored, strconv.Quote(k.alg))
 		}
 		if !slices.Contains(fits, k.alg) {
-			return nil, fmt.Errorf("%w: algorithm %s does not fit a %s key", ErrJWKInvalid, quote(k.alg), fitsKey)
+			return nil, fmt.Errorf("%w: algorithm %s does not fit a %s key", ErrJWKInvalid, strconv.Quote(k.alg), fitsKey)
 		}
 		return append(dst, k.alg), nil
 	}
@@ -403,7 +404,7 @@ func rsaPublicKey(n, e []byte) (*rsa.PublicKey, error) {
 func ecPublicKey(crv string, x, y []byte) (*ecdsa.PublicKey, error) {
 	a := ecdsaCurve(crv)
 	if a == nil {
-		return nil, fmt.Errorf("%w: EC curve %s", ErrJWKUnsupported, quote(crv))
+		return nil, fmt.Errorf("%w: EC curve %s", ErrJWKUnsupported, strconv.Quote(crv))
 	}
 	curve, ecdhCurve := a.curve, a.ecdhCurve
 	size := (curve.Params().BitSize + 7) / 8

@@ -90,17 +90,7 @@ func TestParseJWKSSkipsKeys(t *testing.T) {
 	ed := jwttest.NewKey(t, "EdDSA").WithID("ed")
 	hs := jwttest.NewKey(t, "HS256").WithID("hs")
 	weak := weakRSAJWK(t)
-	edit := func(k *jwttest.Key, change map[string]any) map[string]any {
-		m := jwkMap(t, k)
-		for name, v := range change {
-			if v == nil {
-				delete(m, name)
-			} else {
-				m[name] = v
-			}
-		}
-		return m
-	}
+	edit := func(k *jwttest.Key, change map[string]any) map[string]any { return editJWK(t, k, change) }
 	tests := []struct {
 		name string
 		jwk  any
@@ -202,17 +192,7 @@ func TestParseJWKSSkipsKeys(t *testing.T) {
 func TestParseJWKSEd25519(t *testing.T) {
 	t.Parallel()
 	ed := jwttest.NewKey(t, "EdDSA").WithID("ed")
-	edit := func(change map[string]any) map[string]any {
-		m := jwkMap(t, ed)
-		for name, v := range change {
-			if v == nil {
-				delete(m, name)
-			} else {
-				m[name] = v
-			}
-		}
-		return m
-	}
+	edit := func(change map[string]any) map[string]any { return editJWK(t, ed, change) }
 	ec := jwkMap(t, jwttest.NewKey(t, "ES256").WithID("ed"))
 	ec["alg"] = "Ed25519"
 	tests := []struct {
@@ -442,4 +422,19 @@ func FuzzParseJWKS(f *testing.F) {
 			}
 		}
 	})
+}
+
+// editJWK returns k's JWK as a map with change applied: a nil value removes
+// the member, any other sets it.
+func editJWK(t *testing.T, k *jwttest.Key, change map[string]any) map[string]any {
+	t.Helper()
+	m := jwkMap(t, k)
+	for name, v := range change {
+		if v == nil {
+			delete(m, name)
+		} else {
+			m[name] = v
+		}
+	}
+	return m
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -56,7 +57,7 @@ func NewOIDC(ctx context.Context, issuer string, opts ...JWKSOption) (*OIDC, err
 		return nil, err
 	}
 	if u, _ := url.Parse(issuer); u.RawQuery != "" || u.ForceQuery {
-		return nil, fmt.Errorf("jwtauth: issuer %s has a query", quote(redactURL(issuer)))
+		return nil, fmt.Errorf("jwtauth: issuer %s has a query", strconv.Quote(redactURL(issuer)))
 	}
 	o := &OIDC{issuer: issuer}
 	o.jwks = newJWKS(cfg, o.resolve)
@@ -94,7 +95,7 @@ func (o *OIDC) resolve(ctx context.Context) (string, error) {
 		if len(issuer) > 200 { // the server's text: keep errors short
 			issuer = strings.ToValidUTF8(issuer[:200], "") + "…"
 		}
-		return "", fmt.Errorf("%w: the discovery document's issuer %s differs from the configured %s", errDiscoveryConfig, quote(issuer), quote(o.issuer))
+		return "", fmt.Errorf("%w: the discovery document's issuer %s differs from the configured %s", errDiscoveryConfig, strconv.Quote(issuer), strconv.Quote(o.issuer))
 	}
 	u, err = checkFetchURL(jwksURI, o.jwks.cfg.insecureHTTP)
 	if err != nil {
@@ -103,7 +104,7 @@ func (o *OIDC) resolve(ctx context.Context) (string, error) {
 	// The discovery hop counts as the first hop of the key fetch: an https
 	// issuer may not send it to plain http, loopback included.
 	if strings.HasPrefix(docURL, "https:") && strings.HasPrefix(u, "http:") {
-		return "", fmt.Errorf("%w: jwks_uri %s is plain http, but the issuer is https", errDiscoveryConfig, quote(redactURL(u)))
+		return "", fmt.Errorf("%w: jwks_uri %s is plain http, but the issuer is https", errDiscoveryConfig, strconv.Quote(redactURL(u)))
 	}
 	o.mu.Lock()
 	o.jwksURI = u

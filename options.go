@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -572,7 +573,7 @@ func WithJWKSAlgorithms(algs ...string) JWKSOption {
 			if a == "Ed448" {
 				return optionError("WithJWKSAlgorithms: Ed448 is not supported (Go's standard library has no Ed448)")
 			} else if !slices.Contains(defaultJWKSAlgorithms, a) {
-				return optionError("WithJWKSAlgorithms: %s is not an asymmetric algorithm jwtauth verifies", quote(a))
+				return optionError("WithJWKSAlgorithms: %s is not an asymmetric algorithm jwtauth verifies", strconv.Quote(a))
 			}
 			if !slices.Contains(cfg.algs, a) {
 				cfg.algs = append(cfg.algs, a)

@@ -47,7 +47,16 @@ func Scopes(scopes ...string) Requirement {
 
 // hasScopes reports whether p's scope or scp claim holds every one of want.
 func hasScopes(p *principal, want []string) bool {
-	have := append(p.strings("scope"), p.strings("scp")...)
+	return containsAll(append(p.strings("scope"), p.strings("scp")...), want)
+}
+
+// hasRoles reports whether p's claim called claim holds every one of want.
+func hasRoles(p *principal, claim string, want []string) bool {
+	return containsAll(p.strings(claim), want)
+}
+
+// containsAll reports whether have holds every one of want.
+func containsAll(have, want []string) bool {
 	for _, s := range want {
 		if !slices.Contains(have, s) {
 			return false
@@ -74,15 +83,7 @@ func RolesIn(claim string, roles ...string) Requirement {
 	if claim == "" || len(want) == 0 {
 		r.err = fmt.Errorf("RolesIn: a claim name and at least one role are needed")
 	}
-	r.check = func(p *principal) bool {
-		have := p.strings(claim)
-		for _, s := range want {
-			if !slices.Contains(have, s) {
-				return false
-			}
-		}
-		return true
-	}
+	r.check = func(p *principal) bool { return hasRoles(p, claim, want) }
 	return r
 }
 
@@ -172,16 +173,7 @@ func HasScopes(ctx context.Context, scopes ...string) bool {
 // inside a handler. It reports false for no roles.
 func HasRolesIn(ctx context.Context, claim string, roles ...string) bool {
 	p := principalFrom(ctx)
-	if p == nil || p.claims == nil || len(roles) == 0 {
-		return false
-	}
-	have := p.strings(claim)
-	for _, r := range roles {
-		if !slices.Contains(have, r) {
-			return false
-		}
-	}
-	return true
+	return p != nil && p.claims != nil && len(roles) > 0 && hasRoles(p, claim, roles)
 }
 
 // strings returns the named top-level claim as a list of strings: an array's
