@@ -113,7 +113,7 @@ func applyOptions(opts []Option) (config, error) {
 			return c, errors.New("jwtauth: nil Option")
 		}
 		if err := o(&c); err != nil {
-			return c, fmt.Errorf("jwtauth: %w", err)
+			return c, err
 		}
 	}
 	return c, nil

@@ -2,7 +2,6 @@ package jwtauth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -72,11 +71,11 @@ func defaultConfig() config {
 func WithIssuer(issuers ...string) Option {
 	return func(c *config) error {
 		if len(issuers) == 0 {
-			return errors.New("WithIssuer: no issuer given")
+			return optionError("WithIssuer: no issuer given")
 		}
 		for _, s := range issuers {
 			if s == "" {
-				return errors.New("WithIssuer: empty issuer")
+				return optionError("WithIssuer: empty issuer")
 			}
 		}
 		c.issuers = append([]string(nil), issuers...)
@@ -90,11 +89,11 @@ func WithIssuer(issuers ...string) Option {
 func WithAudience(audiences ...string) Option {
 	return func(c *config) error {
 		if len(audiences) == 0 {
-			return errors.New("WithAudience: no audience given")
+			return optionError("WithAudience: no audience given")
 		}
 		for _, s := range audiences {
 			if s == "" {
-				return errors.New("WithAudience: empty audience")
+				return optionError("WithAudience: empty audience")
 			}
 		}
 		c.audiences = append([]string(nil), audiences...)
@@ -115,7 +114,7 @@ func WithoutExpirationRequired() Option {
 func WithLeeway(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 || d > MaxLeeway {
-			return fmt.Errorf("WithLeeway: %v is outside [0, %v]", d, MaxLeeway)
+			return optionError("WithLeeway: %v is outside [0, %v]", d, MaxLeeway)
 		}
 		c.leeway = d
 		return nil
@@ -127,7 +126,7 @@ func WithLeeway(d time.Duration) Option {
 func WithTimeFunc(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {
-			return errors.New("WithTimeFunc: nil function")
+			return optionError("WithTimeFunc: nil function")
 		}
 		c.now = now
 		return nil
@@ -139,7 +138,7 @@ func WithTimeFunc(now func() time.Time) Option {
 func WithMaxTokenBytes(n int) Option {
 	return func(c *config) error {
 		if n < 16 {
-			return fmt.Errorf("WithMaxTokenBytes: %d is too small", n)
+			return optionError("WithMaxTokenBytes: %d is too small", n)
 		}
 		c.maxTokenLen = n
 		return nil
@@ -154,7 +153,7 @@ func WithType(typ string) Option {
 	return func(c *config) error {
 		t := normalizeType(typ)
 		if t == "" {
-			return errors.New("WithType: empty type")
+			return optionError("WithType: empty type")
 		}
 		c.typ = t
 		return nil
@@ -167,15 +166,15 @@ func WithType(typ string) Option {
 func WithTokenSources(sources ...TokenSource) Option {
 	return func(c *config) error {
 		if len(sources) == 0 {
-			return errors.New("WithTokenSources: no source given")
+			return optionError("WithTokenSources: no source given")
 		}
 		for i, s := range sources {
 			if s.err != nil {
-				return s.err
+				return optionError("%w", s.err)
 			}
 			for _, o := range sources[:i] {
 				if s.place() == o.place() && s.kind != srcFunc {
-					return fmt.Errorf("WithTokenSources: two sources read the same place (%s)", s.place())
+					return optionError("WithTokenSources: two sources read the same place (%s)", s.place())
 				}
 			}
 		}
@@ -198,7 +197,7 @@ func WithCredentialsOptional() Option {
 func WithRealm(realm string) Option {
 	return func(c *config) error {
 		if realm == "" || strings.ContainsFunc(realm, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '"' || r == '\\' }) {
-			return fmt.Errorf("WithRealm: unusable realm")
+			return optionError("WithRealm: unusable realm")
 		}
 		c.realm = realm
 		return nil
@@ -224,7 +223,7 @@ func WithInsecureShortHMACKey() Option {
 func WithRevocationCheck(check func(ctx context.Context, t TokenInfo) error) Option {
 	return func(c *config) error {
 		if check == nil {
-			return errors.New("WithRevocationCheck: nil function")
+			return optionError("WithRevocationCheck: nil function")
 		}
 		c.revoked = check
 		return nil
@@ -240,7 +239,7 @@ func WithRevocationCheck(check func(ctx context.Context, t TokenInfo) error) Opt
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
 	return func(c *config) error {
 		if h == nil {
-			return errors.New("WithErrorHandler: nil function")
+			return optionError("WithErrorHandler: nil function")
 		}
 		c.errorHandler = h
 		return nil
@@ -255,7 +254,7 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error))
 func WithErrorObserver(observe func(r *http.Request, err error)) Option {
 	return func(c *config) error {
 		if observe == nil {
-			return errors.New("WithErrorObserver: nil function")
+			return optionError("WithErrorObserver: nil function")
 		}
 		c.observer = observe
 		return nil
@@ -276,7 +275,7 @@ func WithErrorObserver(observe func(r *http.Request, err error)) Option {
 func WithCache(size int) Option {
 	return func(c *config) error {
 		if size <= 0 {
-			return fmt.Errorf("WithCache: size %d must be positive", size)
+			return optionError("WithCache: size %d must be positive", size)
 		}
 		c.cacheSize = size
 		return nil
@@ -308,12 +307,12 @@ func WithClaims[C any, P interface {
 }]() Option {
 	return func(c *config) error {
 		if c.claimsTypeSeen {
-			return errors.New("WithClaims: given twice")
+			return optionError("WithClaims: given twice")
 		}
 		c.claimsTypeSeen = true
 		c.claims = claimsTypeOf[C, P]()
 		if c.claims.err != nil {
-			return fmt.Errorf("WithClaims: %w", c.claims.err)
+			return optionError("WithClaims: %w", c.claims.err)
 		}
 		return nil
 	}
@@ -417,8 +416,8 @@ type jwksConfig struct {
 	after func(time.Duration) <-chan time.Time
 }
 
-// optionError is the error of a misused option, from New, NewJWKS or
-// NewOIDC.
+// optionError is the error of a misused option of any of the three kinds,
+// as New, NewJWKS, NewOIDC, Handle and the Decode functions return it.
 func optionError(format string, args ...any) error {
 	return fmt.Errorf("jwtauth: "+format, args...)
 }
