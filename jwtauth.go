@@ -197,17 +197,27 @@ func newVerifier(c *config, keys KeySource, issuers, audiences []string) (*verif
 // it writes the error response (see [WriteError], [WithErrorHandler]) and
 // does not call next; the request body is never read.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := m.authenticate(r)
-		if err != nil {
-			if !(m.cfg.optional && errors.Is(err, ErrMissingToken)) {
-				m.fail(w, r, err)
-				return
-			}
-			p = &principal{m: m}
+	return &authHandler{m: m, next: next}
+}
+
+// authHandler is the handler [Middleware.Handler] returns; a named type so
+// that an [API] can read the middleware and the handler it wraps.
+type authHandler struct {
+	m    *Middleware
+	next http.Handler
+}
+
+func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m := h.m
+	p, err := m.authenticate(r)
+	if err != nil {
+		if !(m.cfg.optional && errors.Is(err, ErrMissingToken)) {
+			m.fail(w, r, err)
+			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, p)))
-	})
+		p = &principal{m: m}
+	}
+	h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, p)))
 }
 
 // fail reports err to the observer and writes the response.

@@ -141,21 +141,32 @@ func (m *Middleware) Require(reqs ...Requirement) func(http.Handler) http.Handle
 	}
 	reqs = slices.Clone(reqs)
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p := principalFrom(r.Context())
-			if p == nil || p.claims == nil {
-				m.fail(w, r, errNoToken)
-				return
-			}
-			for _, q := range reqs {
-				if !q.check(p) {
-					m.fail(w, r, &scopeError{scope: q.scope})
-					return
-				}
-			}
-			next.ServeHTTP(w, r)
-		})
+		return &requireHandler{m: m, reqs: reqs, next: next}
 	}
+}
+
+// requireHandler is the handler [Middleware.Require]'s middleware returns; a
+// named type so that an [API] can read the requirements and the handler it
+// wraps.
+type requireHandler struct {
+	m    *Middleware
+	reqs []Requirement
+	next http.Handler
+}
+
+func (h *requireHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := principalFrom(r.Context())
+	if p == nil || p.claims == nil {
+		h.m.fail(w, r, errNoToken)
+		return
+	}
+	for _, q := range h.reqs {
+		if !q.check(p) {
+			h.m.fail(w, r, &scopeError{scope: q.scope})
+			return
+		}
+	}
+	h.next.ServeHTTP(w, r)
 }
 
 // HasScopes reports whether the verified claims in ctx carry every one of
