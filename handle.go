@@ -24,8 +24,48 @@ type Response[U any] struct {
 
 func (r Response[U]) response() (int, http.Header, any) { return r.Status, r.Header, r.Body }
 
+// outputDoc: an [API] documents a Response as the "default" response (any
+// status) with a U body, since its status is known only when it is served.
+func (Response[U]) outputDoc() (int, string, reflect.Type) { return 0, "", reflect.TypeFor[U]() }
+
+// Created is an output type for [Handle] handlers that create a resource:
+// the response is 201 Created with Body as JSON and, unless Location is "",
+// a Location header (RFC 9110 section 10.2.2) naming the new resource. An
+// [API] documents the operation as 201 with a Location header.
+type Created[U any] struct {
+	Location string // the new resource's URL, such as "/persons/7"
+	Body     U      // written as JSON
+}
+
+func (c Created[U]) response() (int, http.Header, any) {
+	var h http.Header
+	if c.Location != "" {
+		h = http.Header{"Location": {c.Location}}
+	}
+	return http.StatusCreated, h, c.Body
+}
+
+func (Created[U]) outputDoc() (int, string, reflect.Type) {
+	return http.StatusCreated, "Location", reflect.TypeFor[U]()
+}
+
+// NoContent is an output type for [Handle] handlers that answer 204 No
+// Content, with no body, such as a DELETE. An [API] documents the operation
+// as 204.
+type NoContent struct{}
+
+func (NoContent) response() (int, http.Header, any) { return http.StatusNoContent, nil, nil }
+
+func (NoContent) outputDoc() (int, string, reflect.Type) { return http.StatusNoContent, "", nil }
+
+// responder is the capability of the output types that choose their status
+// and headers: [Response], [Created] and [NoContent].
 type responder interface {
 	response() (int, http.Header, any)
+	// outputDoc returns what an API documents: the status (0 for any),
+	// the header the response carries ("" for none) and the body's type
+	// (nil for none).
+	outputDoc() (status int, header string, body reflect.Type)
 }
 
 type requestKey struct{}
@@ -121,6 +161,14 @@ func (h *typedHandler[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request
 		b = append(b, '\n')
 	}
 	writeResponse(w, status, hdr.Get("Content-Type"), hdr.Get("Cache-Control"), b)
+}
+
+// describe records the handler's input and output types for an [API].
+func (h *typedHandler[In, Out]) describe(op *operation) http.Handler {
+	op.typed = true
+	op.in, op.inLax = h.rules, h.cfg.ignoreUnknown
+	op.out = reflect.TypeFor[Out]()
+	return nil
 }
 
 // fail reports err to the observer, if any, and writes it with [WriteError].

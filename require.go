@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -22,6 +23,7 @@ type Requirement struct {
 	check  func(p *principal) bool
 	scope  string       // for the challenge's scope attribute; "" for others
 	claims reflect.Type // Check's T, matched against the middleware's claims type
+	doc    string       // what is required, for an API's document; "" for Scopes
 	err    error
 }
 
@@ -72,7 +74,7 @@ func containsAll(have, want []string) bool {
 // failure is 403 insufficient_scope without a scope attribute.
 func RolesIn(claim string, roles ...string) Requirement {
 	want := slices.Clone(roles)
-	r := Requirement{}
+	r := Requirement{doc: "roles " + strings.Join(quoteAll(want), ", ") + " in claim " + strconv.Quote(claim)}
 	for _, s := range want {
 		// A role with a space can match an array element (such as
 		// "Domain Admins"), never a space-delimited string claim.
@@ -98,10 +100,18 @@ func Check[T any](pred func(claims T) bool) Requirement {
 	if pred == nil {
 		return Requirement{err: fmt.Errorf("Check: nil predicate")}
 	}
-	return Requirement{claims: reflect.TypeFor[T](), check: func(p *principal) bool {
+	return Requirement{claims: reflect.TypeFor[T](), doc: "a check of the claims", check: func(p *principal) bool {
 		t, ok := claimsAs[T](p.claims)
 		return ok && pred(t)
 	}}
+}
+
+func quoteAll(s []string) []string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = strconv.Quote(v)
+	}
+	return q
 }
 
 // usable reports why r cannot be checked by m's requests, nil if it can.
