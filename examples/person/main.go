@@ -120,6 +120,7 @@ type config struct {
 	demo                            bool
 	accessLog                       bool
 	jwksURL, oidcIssuer             string
+	docsAssets                      string
 
 	mint             bool
 	sub, scope, role string
@@ -153,6 +154,7 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	fs.StringVar(&c.audience, "audience", "", "required aud claim (needed with -jwks and -oidc)")
 	fs.StringVar(&c.jwksURL, "jwks", "", "verify with the keys of this JWKS URL (needs -issuer and -audience)")
 	fs.StringVar(&c.oidcIssuer, "oidc", "", "verify tokens of this OpenID Connect issuer, keys found by discovery (needs -audience)")
+	fs.StringVar(&c.docsAssets, "docs-assets", jwtauth.DefaultSwaggerUIAssets, "base URL of swagger-ui-bundle.js and swagger-ui.css for /docs (https, a loopback http URL, or a path)")
 	fs.BoolVar(&c.accessLog, "access-log", true, "log every request (method, path, status, duration; never headers)")
 	fs.BoolVar(&c.mint, "mint", false, "print a token signed with $JWT_SECRET (required) and exit")
 	fs.StringVar(&c.sub, "sub", "user-1", "with -mint: the sub claim")
@@ -300,7 +302,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	if c.demo {
 		log.Warn("INSECURE tutorial demo mode: HS256 key \"secret\", raw tokens accepted, exp not required; set JWT_SECRET (32+ bytes) or -key for real use")
 	}
-	routes, err := newServer(v.mw, newStore(), v.ready)
+	routes, err := newServer(v.mw, newStore(), v.ready, c.docsAssets)
 	if err != nil {
 		return err
 	}
