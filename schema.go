@@ -22,8 +22,9 @@ import (
 // apply, so a JSON Schema validator and Decode can differ only on bodies
 // that: hold duplicate keys or keys that differ only in case, invalid UTF-8
 // or lone surrogate escapes; nest deeper than [WithMaxDepth] or exceed the
-// size limit; hold numbers a double cannot hold exactly (JavaScript
-// validators read numbers as doubles: 2^63, 1e400, 1.00000000000000000001);
+// size limit; hold numbers a double cannot hold exactly or beyond 2^53 in
+// magnitude (JavaScript validators read numbers, and the int64 bounds, as
+// doubles: 2^63, 1e400, 1.00000000000000000001);
 // or are refused by a Validate method, an unmarshaler other than time.Time's,
 // base64 of a []byte with minlen/maxlen (a length in bytes, not characters),
 // or a date-time that RFC 3339 and Go's time.Time read differently (a space
@@ -285,6 +286,9 @@ func jsonNumber(f float64) json.Number {
 	case math.Ldexp(1, 64) - 1:
 		return json.Number(strconv.FormatUint(math.MaxUint64, 10))
 	}
+	if f == math.Trunc(f) && math.Abs(f) <= math.Ldexp(1, 64) {
+		return json.Number(strconv.FormatFloat(f, 'f', 0, 64)) // integers digit for digit
+	}
 	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
 }
 
@@ -300,8 +304,12 @@ func anySlice[T any](s []T) []any {
 }
 
 // component returns a $ref to the component of struct type t, building it
-// on first use.
+// on first use; an anonymous struct type (which cannot be recursive) is
+// written inline.
 func (s *schemas) component(t *typeRules, lax bool) (any, error) {
+	if t.Type.Name() == "" {
+		return s.object(t, lax)
+	}
 	key := compKey{t.Type, lax}
 	if c, ok := s.comps[key]; ok {
 		return ref{c}, nil
@@ -309,6 +317,17 @@ func (s *schemas) component(t *typeRules, lax bool) (any, error) {
 	c := &component{key: key}
 	s.comps[key] = c // before the fields: t may be recursive
 	s.order = append(s.order, c)
+	sch, err := s.object(t, lax)
+	if err != nil {
+		return nil, err
+	}
+	c.schema = sch
+	return ref{c}, nil
+}
+
+// object returns the schema of struct type t: its fields as properties,
+// the required ones required, no others unless lax.
+func (s *schemas) object(t *typeRules, lax bool) (map[string]any, error) {
 	props := map[string]any{}
 	var required []string
 	for i := range t.Fields {
@@ -322,14 +341,14 @@ func (s *schemas) component(t *typeRules, lax bool) (any, error) {
 			required = append(required, f.Name)
 		}
 	}
-	c.schema = map[string]any{"type": "object", "properties": props}
+	m := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {
-		c.schema["required"] = required
+		m["required"] = required
 	}
 	if !lax {
-		c.schema["additionalProperties"] = false
+		m["additionalProperties"] = false
 	}
-	return ref{c}, nil
+	return m, nil
 }
 
 // componentName is what a component name may hold (OpenAPI 3.1 section
@@ -343,11 +362,7 @@ var componentName = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
 // allowed. Names depend only on the set of types, not on the order met.
 func (s *schemas) name(reserved ...string) map[string]any {
 	short := func(c *component) string {
-		n := c.key.t.Name()
-		if n == "" {
-			n = "Object"
-		}
-		return strings.Trim(componentName.ReplaceAllString(n, "_"), "_")
+		return strings.Trim(componentName.ReplaceAllString(c.key.t.Name(), "_"), "_")
 	}
 	count := map[string]int{}
 	for _, r := range reserved {
@@ -363,16 +378,13 @@ func (s *schemas) name(reserved ...string) map[string]any {
 	out := map[string]any{}
 	for _, c := range s.order {
 		n := short(c)
-		if count[n] > 1 || c.key.t.Name() == "" {
+		if count[n] > 1 {
 			n = strings.Trim(componentName.ReplaceAllString(c.key.t.PkgPath()+"."+n, "_"), "_.")
-			if c.key.t.Name() == "" {
-				n = componentName.ReplaceAllString(c.key.t.String(), "_")
-			}
 		}
 		if c.key.lax {
 			n += "-Lax"
 		}
-		for out[n] != nil { // still taken (anonymous structs): number them
+		for out[n] != nil { // two types of one name in one package (declared in functions)
 			n += "_"
 		}
 		c.name = n
@@ -381,7 +393,7 @@ func (s *schemas) name(reserved ...string) map[string]any {
 	return out
 }
 
-// names returns the component names in sorted order, for tests.
+// sortedKeys returns the keys of m in sorted order.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
