@@ -56,7 +56,7 @@ func build(t *testing.T, c config, log *slog.Logger) (http.Handler, *verifier) {
 		t.Fatal(err)
 	}
 	t.Cleanup(v.close)
-	h, err := newServer(v.mw, newStore(), v.ready, "")
+	h, err := newServer(v.mw, newStore(), v.ready, c.docsAssets)
 	if err != nil {
 		t.Fatal(err)
 	}
