@@ -147,7 +147,3 @@ func TestSchemaExactIntegerBounds(t *testing.T) {
 		}
 	}
 }
-
-func contains(s, sub string) bool {
-	return len(sub) <= len(s) && (s[:len(sub)] == sub || contains(s[1:], sub))
-}
