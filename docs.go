@@ -181,7 +181,7 @@ func swaggerPage(title string, c docsConfig, connect []string) (page []byte, csp
 	}
 	// json.Marshal escapes <, > and &, so the script cannot be closed early.
 	script := "window.ui = SwaggerUIBundle(Object.assign(" + string(config) +
-		", {presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]}));"
+		", {presets: [SwaggerUIBundle.presets.apis]}));"
 	sum := sha256.Sum256([]byte(script))
 	assets := html.EscapeString(c.assets)
 	page = []byte(`<!DOCTYPE html>
