@@ -93,7 +93,9 @@ func RequestFrom(ctx context.Context) (r *http.Request, ok bool) {
 // Handle returns an http.Handler that decodes and validates the request body
 // into an In with [Decode] (skipped when In is [NoInput]), calls fn with the
 // request's context (from which [RequestFrom] returns the request), and writes
-// fn's result as JSON with status 200, or as a [Response] says. Errors, from
+// fn's result as JSON with status 200, or as a [Response], [Created] (201)
+// or [NoContent] (204) says; an [API] documents the first two and the last
+// two with their status. Errors, from
 // decoding or from fn, are written with [WriteError]: a [*ValidationError]
 // as 422, a [*RequestError] or [*HTTPError] with its status, anything else
 // (a result json.Marshal refuses included) as 500; each is given first to
