@@ -13,9 +13,10 @@ import (
 // security requirements, the security schemes they use and the schemas of
 // their types.
 type docBuilder struct {
-	s       *schemas
-	schemes map[string]any    // components.securitySchemes
-	oidc    map[string]string // OIDC issuer -> its scheme's name
+	s        *schemas
+	schemes  map[string]any    // components.securitySchemes
+	oidc     map[string]string // OIDC issuer -> its scheme's name
+	password *passwordFlow     // WithOAuth2Password, or nil
 }
 
 func newDocBuilder(ops []*operation) *docBuilder {
@@ -261,6 +262,11 @@ func (d *docBuilder) security(op *operation) []map[string][]string {
 		switch src.kind {
 		case srcBearer:
 			add("bearerAuth", map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+			if d.password != nil {
+				add("OAuth2PasswordBearer", map[string]any{"type": "oauth2", "flows": map[string]any{
+					"password": map[string]any{"tokenUrl": d.password.tokenURL, "scopes": d.password.scopes},
+				}})
+			}
 		case srcAuthorization:
 			add("authorizationHeader", map[string]any{
 				"type": "apiKey", "in": "header", "name": "Authorization",

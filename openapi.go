@@ -27,9 +27,12 @@ import (
 // or case-variant keys, invalid UTF-8, nesting depth, size) or what a
 // JavaScript validator cannot read (numbers a double cannot hold exactly),
 // and except Validate methods and unmarshalers other than time.Time's; see
-// the package documentation.
+// the package documentation. The responses documented for the middleware
+// are the library's own; a [WithErrorHandler] that writes others is not
+// seen.
 type API struct {
-	info Info
+	info     Info
+	password *passwordFlow // WithOAuth2Password
 
 	mu      sync.Mutex
 	ops     []*operation
@@ -45,8 +48,56 @@ type Info struct {
 	Description string // CommonMark; may be ""
 }
 
-// NewAPI returns an empty [API] described by info.
-func NewAPI(info Info) *API { return &API{info: info} }
+// NewAPI returns an empty [API] described by info, with the given options.
+// An option that refuses its value is an error that [API.OpenAPI] and
+// [API.Mount] return.
+func NewAPI(info Info, opts ...APIOption) *API {
+	a := &API{info: info}
+	for _, o := range opts {
+		if o == nil {
+			a.errs = append(a.errs, optionError("nil APIOption"))
+			continue
+		}
+		if err := o(a); err != nil {
+			a.errs = append(a.errs, err)
+		}
+	}
+	return a
+}
+
+// APIOption configures an [API].
+type APIOption func(*API) error
+
+// passwordFlow is an OAuth 2.0 password grant token endpoint.
+type passwordFlow struct {
+	tokenURL string
+	scopes   map[string]string
+}
+
+// WithOAuth2Password declares that tokens can be had from an OAuth 2.0
+// password grant at tokenURL (RFC 6749 section 4.3; FastAPI's
+// OAuth2PasswordBearer), with the scopes it grants and their descriptions.
+// Every operation whose middleware takes bearer tokens then also lists
+// that scheme (named OAuth2PasswordBearer) with its scopes, so that Swagger
+// UI's Authorize button logs in with a username and password and sends the
+// token it gets. tokenURL is a path on this server, such as "/token" (the
+// docs page may connect only to this server). Default: none.
+func WithOAuth2Password(tokenURL string, scopes map[string]string) APIOption {
+	return func(a *API) error {
+		if err := checkDocsPath(tokenURL); err != nil {
+			return optionError("WithOAuth2Password: %v", err)
+		}
+		sc := make(map[string]string, len(scopes))
+		for k, v := range scopes {
+			if k == "" || strings.ContainsAny(k, " \t\r\n\"\\") {
+				return optionError("WithOAuth2Password: unusable scope %s", strconv.Quote(k))
+			}
+			sc[k] = v
+		}
+		a.password = &passwordFlow{tokenURL, sc}
+		return nil
+	}
+}
 
 // Mux is where [API.Handle] and [API.Mount] register handlers: a
 // *http.ServeMux, a chi Router, or a [MuxFunc] for a router with another
@@ -306,6 +357,7 @@ func (a *API) document() ([]byte, error) {
 		errs = append(errs, errors.New("jwtauth: API: Info needs a Title and a Version"))
 	}
 	d := newDocBuilder(a.ops)
+	d.password = a.password
 	paths := map[string]map[string]any{}
 	ids := map[string]string{}
 	for _, op := range a.ops {

@@ -83,27 +83,34 @@ func TestAPISecurity(t *testing.T) {
 		opts        []jwtauth.Option
 		wantSchemes map[string]any
 		wantSec     []any
+		apiOpts     []jwtauth.APIOption
 	}{
 		{"bearer", jwtauth.HMAC("HS256", secret), nil,
 			map[string]any{"bearerAuth": bearer},
-			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}}},
+			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}}, nil},
 		{"raw or bearer", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromAuthorization())},
 			map[string]any{"authorizationHeader": map[string]any{"type": "apiKey", "in": "header", "name": "Authorization", "description": `A JWT, as is or after "Bearer ".`}},
-			[]any{map[string]any{"authorizationHeader": []any{"a:read", "a:write"}}}},
+			[]any{map[string]any{"authorizationHeader": []any{"a:read", "a:write"}}}, nil},
 		{"cookie then query", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithTokenSources(jwtauth.FromCookie("session"), jwtauth.FromQuery("access_token"))},
 			map[string]any{
 				"cookie_session":     map[string]any{"type": "apiKey", "in": "cookie", "name": "session"},
 				"query_access_token": map[string]any{"type": "apiKey", "in": "query", "name": "access_token"},
 			},
-			[]any{map[string]any{"cookie_session": []any{"a:read", "a:write"}}, map[string]any{"query_access_token": []any{"a:read", "a:write"}}}},
+			[]any{map[string]any{"cookie_session": []any{"a:read", "a:write"}}, map[string]any{"query_access_token": []any{"a:read", "a:write"}}}, nil},
+		{"password flow", jwtauth.HMAC("HS256", secret), nil,
+			map[string]any{"bearerAuth": bearer, "OAuth2PasswordBearer": map[string]any{"type": "oauth2", "flows": map[string]any{
+				"password": map[string]any{"tokenUrl": "/token", "scopes": map[string]any{"a:read": "Read", "a:write": "Write"}},
+			}}},
+			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}, map[string]any{"OAuth2PasswordBearer": []any{"a:read", "a:write"}}},
+			[]jwtauth.APIOption{jwtauth.WithOAuth2Password("/token", map[string]string{"a:read": "Read", "a:write": "Write"})}},
 		{"optional credentials", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithCredentialsOptional()},
 			map[string]any{"bearerAuth": bearer},
-			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}, map[string]any{}}},
+			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}, map[string]any{}}, nil},
 		{"OIDC", oidc, []jwtauth.Option{jwtauth.WithIssuer(issuer), jwtauth.WithAudience("api")},
 			map[string]any{"bearerAuth": bearer, "openIdConnect": map[string]any{
 				"type": "openIdConnect", "openIdConnectUrl": strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration",
 			}},
-			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}, map[string]any{"openIdConnect": []any{"a:read", "a:write"}}}},
+			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}, map[string]any{"openIdConnect": []any{"a:read", "a:write"}}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,7 +119,7 @@ func TestAPISecurity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			api := newAPI()
+			api := jwtauth.NewAPI(jwtauth.Info{Title: "Test", Version: "1.0.0"}, tc.apiOpts...)
 			h := mw.Handler(mw.Require(jwtauth.Scopes("a:read"), jwtauth.Scopes("a:write", "a:read"))(mustHandle(t, getNothing)))
 			api.Handle(http.NewServeMux(), "GET /x", h)
 			doc := document(t, api)
@@ -273,11 +280,16 @@ func TestAPIErrors(t *testing.T) {
 		{"bad status", jwtauth.Info{Title: "T", Version: "1"}, []string{"GET /x"}, []jwtauth.OperationOption{jwtauth.WithResponse(99, "")}, "status 99 is not an HTTP status"},
 		{"nil option", jwtauth.Info{Title: "T", Version: "1"}, []string{"GET /x"}, []jwtauth.OperationOption{nil}, "nil OperationOption"},
 		{"no title", jwtauth.Info{Version: "1"}, []string{"GET /x"}, nil, "Info needs a Title and a Version"},
+		{"token URL", jwtauth.Info{Title: "T", Version: "1"}, []string{"GET /x"}, nil, "WithOAuth2Password"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			api := jwtauth.NewAPI(tc.info)
+			var apiOpts []jwtauth.APIOption
+			if tc.name == "token URL" {
+				apiOpts = append(apiOpts, jwtauth.WithOAuth2Password("https://elsewhere.example/token", nil))
+			}
+			api := jwtauth.NewAPI(tc.info, apiOpts...)
 			registered := 0
 			mux := jwtauth.MuxFunc(func(string, http.Handler) { registered++ })
 			for _, p := range tc.pattern {
