@@ -6,11 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -419,7 +419,15 @@ func parseProofHeader(data []byte) (alg string, jwkRaw []byte, err error) {
 // [MinRSABits] with a sane exponent, an EC point on its curve, an Ed25519
 // key that is not of small order, and an "alg" member, if any, equal to alg.
 func proofKey(raw []byte, alg string) (*Key, string, error) {
-	k, err := readJWK(raw)
+	// The header passed jsonscan.Check: no decodeObject needed.
+	members := make(map[string]json.RawMessage, 4)
+	if jsonscan.Members(raw, func(name []byte, _ jsonscan.Kind, v []byte) bool {
+		members[string(name)] = v
+		return true
+	}) != nil {
+		return nil, "", errProofKey
+	}
+	k, err := jwkFromMembers(members)
 	if err != nil {
 		return nil, "", errProofKey
 	}
@@ -465,19 +473,19 @@ func proofKey(raw []byte, alg string) (*Key, string, error) {
 // been checked to be strict base64url or a known curve name, so they need
 // no escaping.
 func (k *jwk) thumbprint() (string, error) {
-	var b []byte
 	str := func(name string) string { s, _ := k.str(name); return s }
+	var b string
 	switch k.kty {
 	case "EC":
-		b = fmt.Appendf(nil, `{"crv":%s,"kty":"EC","x":%s,"y":%s}`, strconv.Quote(k.crv), strconv.Quote(str("x")), strconv.Quote(str("y")))
+		b = `{"crv":"` + k.crv + `","kty":"EC","x":"` + str("x") + `","y":"` + str("y") + `"}`
 	case "RSA":
-		b = fmt.Appendf(nil, `{"e":%s,"kty":"RSA","n":%s}`, strconv.Quote(str("e")), strconv.Quote(str("n")))
+		b = `{"e":"` + str("e") + `","kty":"RSA","n":"` + str("n") + `"}`
 	case "OKP":
-		b = fmt.Appendf(nil, `{"crv":%s,"kty":"OKP","x":%s}`, strconv.Quote(k.crv), strconv.Quote(str("x")))
+		b = `{"crv":"` + k.crv + `","kty":"OKP","x":"` + str("x") + `"}`
 	default:
 		return "", errors.New("no thumbprint for this key type")
 	}
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256([]byte(b))
 	return base64.RawURLEncoding.EncodeToString(sum[:]), nil
 }
 
