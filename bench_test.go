@@ -214,7 +214,7 @@ func BenchmarkReject(b *testing.B) {
 // benchmarks and a pool of distinct proofs for bound tokens, made once (an
 // ES256 signature each) outside the timers.
 var (
-	dpopBenchKey    = jwttest.NewDPoPKey(&testing.T{})
+	dpopBenchKey    = jwttest.NewDPoPKey(standIn{})
 	dpopBenchProofs = sync.OnceValue(func() map[string][][]string { return map[string][][]string{} })
 	dpopBenchMu     sync.Mutex
 )

@@ -29,13 +29,11 @@ const (
 	dpopAlgs = `algs="ES256 ES384 ES512 RS256 PS256 EdDSA Ed25519"`
 )
 
-// The DPoP fixture: an HS256 token key and two client keys. NewKey fails
-// only for an unknown algorithm, so a bare testing.T does for package
-// variables.
+// The DPoP fixture: an HS256 token key and two client keys.
 var (
-	dpopTokenKey = jwttest.NewKey(&testing.T{}, "HS256")
-	dpopKey      = jwttest.NewDPoPKey(&testing.T{})
-	dpopOtherKey = jwttest.NewDPoPKey(&testing.T{})
+	dpopTokenKey = jwttest.NewKey(standIn{}, "HS256")
+	dpopKey      = jwttest.NewDPoPKey(standIn{})
+	dpopOtherKey = jwttest.NewDPoPKey(standIn{})
 )
 
 // dpopMW returns a middleware for dpopTokenKey's tokens on the fixed clock
