@@ -3,15 +3,21 @@ package jwtauth_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/seedb5d7e80f/jwtauth"
+	"github.com/seedb5d7e80f/jwtauth/jwttest"
 )
 
 // benchWriter is a minimal ResponseWriter that keeps the status.
@@ -202,4 +208,174 @@ func BenchmarkReject(b *testing.B) {
 			}
 		})
 	}
+}
+
+// dpopBenchKey and dpopBenchProofs are the client key of the DPoP
+// benchmarks and a pool of distinct proofs for bound tokens, made once (an
+// ES256 signature each) outside the timers.
+var (
+	dpopBenchKey    = jwttest.NewDPoPKey(standIn{})
+	dpopBenchProofs = sync.OnceValue(func() map[string][][]string { return map[string][][]string{} })
+	dpopBenchMu     sync.Mutex
+)
+
+// benchProofs returns n distinct proofs for POST dpopURL with token.
+func benchProofs(b *testing.B, token string, n int) [][]string {
+	dpopBenchMu.Lock()
+	defer dpopBenchMu.Unlock()
+	pool := dpopBenchProofs()
+	for len(pool[token]) < n {
+		pool[token] = append(pool[token], []string{dpopBenchKey.Proof(b, "POST", dpopURL, token, jwttest.WithProofNow(clock))})
+	}
+	return pool[token][:n]
+}
+
+// BenchmarkDPoP measures POST / with a DPoP-bound token and a new ES256
+// proof on each request, through the default in-memory replay store
+// (impl=dpop), beside the same token without cnf as Bearer (impl=bearer)
+// and the handler alone (impl=none), for an HS256 and an ES256 token.
+// impl=es256-verify is one ES256 verification of a proof, alone. Each
+// proof is accepted once, so when the pool of proofs is used up the
+// middleware is rebuilt with a fresh store, outside the timer.
+func BenchmarkDPoP(b *testing.B) {
+	es256Key := jwttest.NewKey(b, "ES256")
+	for _, tk := range []struct {
+		name string
+		sign *jwttest.Key
+		keys jwtauth.KeySource
+	}{
+		{"HS256", dpopTokenKey, jwtauth.HMAC("HS256", dpopTokenKey.Public().([]byte))},
+		{"ES256", es256Key, jwtauth.PublicKey("ES256", es256Key.Public())},
+	} {
+		bound := jwttest.Mint(b, tk.sign, nil, jwttest.WithNow(clock), jwttest.WithDPoPBinding(dpopBenchKey))
+		unbound := jwttest.Mint(b, tk.sign, nil, jwttest.WithNow(clock))
+		build := func() http.Handler {
+			m, err := jwtauth.New(tk.keys, jwtauth.WithIssuer(jwttest.DefaultIssuer), jwtauth.WithAudience(jwttest.DefaultAudience), jwtauth.WithTimeFunc(clock))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return m.Handler(protected(func(ctx context.Context) string {
+				c, _ := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](ctx)
+				return c.Subject
+			}))
+		}
+		none := func() http.Handler { return protected(func(context.Context) string { return "user-1" }) }
+		for _, impl := range []struct {
+			name   string
+			build  func() http.Handler
+			scheme string
+			token  string
+			proofs int
+		}{
+			{"none", none, "Bearer", unbound, 0},
+			{"bearer", build, "Bearer", unbound, 0},
+			{"dpop", build, "DPoP", bound, 4096},
+		} {
+			b.Run("token="+tk.name+"/impl="+impl.name, func(b *testing.B) {
+				proofs := benchProofs(b, impl.token, impl.proofs)
+				h := impl.build()
+				body := bytes.NewReader(personBody)
+				req := httptest.NewRequest(http.MethodPost, dpopURL, body)
+				req.Header.Set("Authorization", impl.scheme+" "+impl.token)
+				w := &benchWriter{h: make(http.Header)}
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					body.Seek(0, io.SeekStart)
+					if proofs != nil {
+						if i == len(proofs) {
+							b.StopTimer()
+							h, i = impl.build(), 0
+							b.StartTimer()
+						}
+						req.Header["Dpop"] = proofs[i]
+						i++
+					}
+					w.status = 0
+					h.ServeHTTP(w, req)
+					if w.status != http.StatusOK {
+						b.Fatalf("status %d", w.status)
+					}
+				}
+			})
+		}
+	}
+	b.Run("impl=es256-verify", func(b *testing.B) {
+		p := dpopBenchKey.Proof(b, "POST", dpopURL, "")
+		i := strings.LastIndexByte(p, '.')
+		sig, _ := base64.RawURLEncoding.DecodeString(p[i+1:])
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := jwt.SigningMethodES256.Verify(p[:i], sig, dpopBenchKey.Key().Public()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkDPoPParallel is BenchmarkDPoP's HS256 DPoP case with
+// RunParallel on one shared middleware and its sharded replay store. It
+// needs a proof per operation, so it stops when its pool of 2^16 is used
+// up (run it with -benchtime 1s or less).
+func BenchmarkDPoPParallel(b *testing.B) {
+	bound := jwttest.Mint(b, dpopTokenKey, nil, jwttest.WithNow(clock), jwttest.WithDPoPBinding(dpopBenchKey))
+	proofs := benchProofs(b, bound, 1<<16)
+	store, err := jwtauth.NewMemoryReplayStore(1<<20, clock)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := jwtauth.New(jwtauth.HMAC("HS256", dpopTokenKey.Public().([]byte)),
+		jwtauth.WithIssuer(jwttest.DefaultIssuer), jwtauth.WithAudience(jwttest.DefaultAudience),
+		jwtauth.WithTimeFunc(clock), jwtauth.WithDPoPReplayStore(store))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := m.Handler(protected(func(ctx context.Context) string {
+		c, _ := jwtauth.ClaimsFrom[*jwt.RegisteredClaims](ctx)
+		return c.Subject
+	}))
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		body := bytes.NewReader(personBody)
+		req := httptest.NewRequest(http.MethodPost, dpopURL, body)
+		req.Header.Set("Authorization", "DPoP "+bound)
+		w := &benchWriter{h: make(http.Header)}
+		for pb.Next() {
+			n := next.Add(1) - 1
+			if n >= int64(len(proofs)) {
+				b.Errorf("more than %d operations: lower -benchtime", len(proofs))
+				return
+			}
+			body.Seek(0, io.SeekStart)
+			req.Header["Dpop"] = proofs[n]
+			h.ServeHTTP(w, req)
+			if w.status != http.StatusOK {
+				b.Errorf("status %d", w.status)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkReplayStore measures CheckAndSet of the in-memory store with
+// new keys from all goroutines at once: the shards keep them apart.
+func BenchmarkReplayStore(b *testing.B) {
+	store, err := jwtauth.NewMemoryReplayStore(1<<24, time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	exp := time.Now().Add(time.Hour)
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := strconv.FormatInt(next.Add(1), 36) + "-0123456789abcdefghijklmnopqrstuvwxyz0"
+			if ok, err := store.CheckAndSet(context.Background(), key, exp); !ok || err != nil {
+				b.Errorf("CheckAndSet: %v %v", ok, err)
+				return
+			}
+		}
+	})
 }

@@ -16,6 +16,7 @@ type principal struct {
 	token   string
 	claims  jwt.Claims // this request's own copy
 	payload []byte     // the verified claims JSON, read-only
+	dpop    *DPoPProof // the verified DPoP proof; nil without one
 }
 
 type ctxKey struct{}
@@ -132,6 +133,18 @@ func TokenFrom(ctx context.Context) (string, bool) {
 		return "", false
 	}
 	return p.token, true
+}
+
+// DPoPFrom returns what the request's verified DPoP proof says about the
+// client's key (see [WithDPoP]): its thumbprint (the "cnf"."jkt" of a bound
+// token), public key and algorithm. It reports false if the request was not
+// authenticated with the DPoP scheme.
+func DPoPFrom(ctx context.Context) (DPoPProof, bool) {
+	p := principalFrom(ctx)
+	if p == nil || p.dpop == nil {
+		return DPoPProof{}, false
+	}
+	return *p.dpop, true
 }
 
 // NewContext returns a copy of ctx carrying claims as if a middleware had

@@ -21,6 +21,10 @@
 // WWW-Authenticate challenge (see [WriteError]). Every bad token gets the same
 // response; the reason goes to [WithErrorObserver] or [WithErrorHandler].
 //
+// Sender-constrained tokens (RFC 9449 DPoP) are accepted with the DPoP
+// scheme and a proof of the client's key, checked on every request with
+// replay detection and optional server nonces; see [WithDPoP].
+//
 // Keys come from a [KeySource]: a secret ([HMAC]), a public key ([PublicKey],
 // [PEM]), a set for rotation ([KeySet]), an identity provider's key set
 // ([NewJWKS], [NewOIDC]), or your own implementation. [NewMultiIssuer] binds

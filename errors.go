@@ -34,6 +34,28 @@ var (
 	ErrRevoked = errors.New("jwtauth: token revoked")
 )
 
+// Sentinel errors of DPoP (RFC 9449, see [WithDPoP]). Like the ones above,
+// each error the middleware reports for a DPoP request wraps exactly one of
+// ErrInvalidDPoPProof, ErrUseDPoPNonce and ErrReplayStoreUnavailable, or one
+// of the sentinels above.
+var (
+	// ErrInvalidDPoPProof means the DPoP proof is missing, malformed, or does
+	// not fit the request or the token (401, DPoP error="invalid_dpop_proof").
+	ErrInvalidDPoPProof = errors.New("jwtauth: invalid DPoP proof")
+	// ErrUseDPoPNonce means the proof lacks the current server nonce of
+	// [WithDPoPNonce] (401, DPoP error="use_dpop_nonce" and a DPoP-Nonce header).
+	ErrUseDPoPNonce = errors.New("jwtauth: DPoP nonce required")
+	// ErrDPoPReplay means the proof's jti was already used for its URI; it is
+	// always wrapped together with [ErrInvalidDPoPProof].
+	ErrDPoPReplay = errors.New("jwtauth: DPoP proof replayed")
+	// ErrReplayStoreUnavailable means the replay check could not be made: the
+	// [ReplayStore] failed or is full (503 with Retry-After; fail closed).
+	ErrReplayStoreUnavailable = errors.New("jwtauth: DPoP replay store unavailable")
+	// ErrReplayStoreFull is what a [MemoryReplayStore] returns when it cannot
+	// record another key; the middleware wraps it in [ErrReplayStoreUnavailable].
+	ErrReplayStoreFull = errors.New("jwtauth: DPoP replay store full")
+)
+
 // Sentinel errors for requests refused before the body is decoded. The
 // [*RequestError] carrying them unwraps to them, so errors.Is works.
 var (
@@ -277,3 +299,33 @@ func (e *claimsError) Error() string {
 	}
 	return b.String()
 }
+
+// nonceError is a proof refused for its nonce: it carries the fresh nonce
+// that the response's DPoP-Nonce header gives the client. The nonce is the
+// server's own, never client input, and stays out of the error text.
+type nonceError struct{ nonce string }
+
+func (e *nonceError) Error() string { return "jwtauth: DPoP nonce required" }
+
+func (e *nonceError) Unwrap() error { return ErrUseDPoPNonce }
+
+// dpopSchemeError marks an error of a request that presented its token with
+// the DPoP scheme, so that the error code goes into the DPoP challenge. Its
+// text and what it wraps are err's.
+type dpopSchemeError struct{ err error }
+
+func (e *dpopSchemeError) Error() string { return e.err.Error() }
+
+func (e *dpopSchemeError) Unwrap() error { return e.err }
+
+// challengeError carries the challenges of the middleware that refused a
+// request to [WriteError], when a [WithErrorHandler] handler calls it. Its
+// text and what it wraps are err's.
+type challengeError struct {
+	err error
+	ch  *challenge
+}
+
+func (e *challengeError) Error() string { return e.err.Error() }
+
+func (e *challengeError) Unwrap() error { return e.err }

@@ -46,12 +46,15 @@ const (
 // (RFC 6750 section 2.1; the scheme is case-insensitive). It is the default
 // source. Two Authorization headers, or "Bearer" with no token, are a
 // malformed request; an Authorization header with another scheme counts as no
-// token.
+// token. With DPoP enabled (the default, see [WithDPoP]) it also reads
+// "Authorization: DPoP <token>", which then needs a DPoP proof.
 func FromBearer() TokenSource { return TokenSource{kind: srcBearer} }
 
 // FromAuthorization takes the token from the Authorization header either as
 // "Bearer <token>" or as the raw token with no scheme, as the FastAPI
-// tutorial's curl sends it. Prefer [FromBearer] for new clients.
+// tutorial's curl sends it, and, with DPoP enabled, as "DPoP <token>". A raw
+// token is treated as a Bearer token: one with a "cnf" claim is refused.
+// Prefer [FromBearer] for new clients.
 func FromAuthorization() TokenSource {
 	return TokenSource{kind: srcAuthorization}
 }
@@ -94,6 +97,7 @@ var (
 	errNoToken          = fmt.Errorf("%w", ErrMissingToken)
 	errTwoAuthHeaders   = fmt.Errorf("%w: more than one Authorization header", ErrMalformedRequest)
 	errEmptyBearer      = fmt.Errorf("%w: Bearer scheme without a token", ErrMalformedRequest)
+	errEmptyDPoP        = fmt.Errorf("%w: DPoP scheme without a token", ErrMalformedRequest)
 	errEmptyAuth        = fmt.Errorf("%w: empty Authorization header", ErrMalformedRequest)
 	errTwoCookies       = fmt.Errorf("%w: more than one token cookie", ErrMalformedRequest)
 	errTwoQueryParams   = fmt.Errorf("%w: more than one token query parameter", ErrMalformedRequest)
@@ -101,92 +105,128 @@ var (
 	errCustomSource     = fmt.Errorf("%w: custom token source failed", ErrMalformedRequest)
 )
 
-// extractToken applies every source and returns the one token found.
-func extractToken(r *http.Request, sources []TokenSource) (string, error) {
-	var tok string
+// scheme is how a request presented its token.
+type scheme uint8
+
+const (
+	schemeOther  scheme = iota // a cookie, query parameter or FromFunc source
+	schemeBearer               // "Authorization: Bearer"
+	schemeRaw                  // a raw token of FromAuthorization
+	schemeDPoP                 // "Authorization: DPoP"
+)
+
+// credential is the token a request carries and how.
+type credential struct {
+	token  string
+	scheme scheme
+}
+
+// extractToken applies every source and returns the one token found. With
+// dpop, the Authorization sources also read the DPoP scheme. On an error
+// the credential's scheme is the one the error concerns, if known.
+func extractToken(r *http.Request, sources []TokenSource, dpop bool) (credential, error) {
+	var cred credential
 	found := false
 	for i := range sources {
-		t, ok, err := sources[i].extract(r)
+		c, ok, err := sources[i].extract(r, dpop)
 		if err != nil {
-			return "", err
+			return c, err
 		}
 		if !ok {
 			continue
 		}
 		if found {
-			return "", errTokenInTwoPlaces
+			return credential{}, errTokenInTwoPlaces
 		}
-		tok, found = t, true
+		cred, found = c, true
 	}
 	if !found {
-		return "", errNoToken
+		return credential{}, errNoToken
 	}
-	return tok, nil
+	return cred, nil
 }
 
-func (s *TokenSource) extract(r *http.Request) (string, bool, error) {
+func (s *TokenSource) extract(r *http.Request, dpop bool) (credential, bool, error) {
 	switch s.kind {
 	case srcBearer, srcAuthorization:
 		vals := r.Header.Values("Authorization")
 		switch len(vals) {
 		case 0:
-			return "", false, nil
+			return credential{}, false, nil
 		case 1:
 		default:
-			return "", false, errTwoAuthHeaders
+			return credential{}, false, errTwoAuthHeaders
 		}
-		return parseAuthorization(strings.Trim(vals[0], " \t"), s.kind == srcAuthorization)
+		return parseAuthorization(strings.Trim(vals[0], " \t"), s.kind == srcAuthorization, dpop)
 	case srcCookie:
 		cs := r.CookiesNamed(s.name)
 		switch len(cs) {
 		case 0:
-			return "", false, nil
+			return credential{}, false, nil
 		case 1:
-			return cs[0].Value, cs[0].Value != "", nil
+			return credential{token: cs[0].Value}, cs[0].Value != "", nil
 		default:
-			return "", false, errTwoCookies
+			return credential{}, false, errTwoCookies
 		}
 	case srcQuery:
 		vals, ok := r.URL.Query()[s.name]
 		if !ok {
-			return "", false, nil
+			return credential{}, false, nil
 		}
 		if len(vals) != 1 {
-			return "", false, errTwoQueryParams
+			return credential{}, false, errTwoQueryParams
 		}
-		return vals[0], vals[0] != "", nil
+		return credential{token: vals[0]}, vals[0] != "", nil
 	default:
 		t, err := s.fn(r)
 		if err != nil {
-			return "", false, errCustomSource
+			return credential{}, false, errCustomSource
 		}
-		return t, t != "", nil
+		return credential{token: t}, t != "", nil
 	}
 }
 
-// parseAuthorization splits an Authorization value into the Bearer token.
-// With raw set, a value that is not a Bearer credential is the token itself.
-func parseAuthorization(v string, raw bool) (string, bool, error) {
+// parseAuthorization splits an Authorization value into the Bearer token,
+// or with dpop the DPoP token. With raw set, a value that is neither is
+// the token itself.
+func parseAuthorization(v string, raw, dpop bool) (credential, bool, error) {
 	if v == "" {
-		return "", false, errEmptyAuth
+		return credential{}, false, errEmptyAuth
 	}
-	const scheme = "bearer"
-	if len(v) >= len(scheme) && strings.EqualFold(v[:len(scheme)], scheme) {
-		rest := v[len(scheme):]
-		if rest == "" {
-			return "", false, errEmptyBearer
+	if tok, ok := cutScheme(v, "bearer"); ok {
+		if tok == "" {
+			return credential{scheme: schemeBearer}, false, errEmptyBearer
 		}
-		if rest[0] == ' ' {
-			tok := strings.TrimLeft(rest, " ")
+		return credential{tok, schemeBearer}, true, nil
+	}
+	if dpop {
+		if tok, ok := cutScheme(v, "dpop"); ok {
 			if tok == "" {
-				return "", false, errEmptyBearer
+				return credential{scheme: schemeDPoP}, false, errEmptyDPoP
 			}
-			return tok, true, nil
+			return credential{tok, schemeDPoP}, true, nil
 		}
-		// "Bearerxyz": another scheme (or a raw token starting with "bearer").
 	}
 	if raw {
-		return v, true, nil
+		return credential{v, schemeRaw}, true, nil
 	}
-	return "", false, nil
+	return credential{}, false, nil
+}
+
+// cutScheme reports whether v is the authorization scheme name
+// (case-insensitively) alone or followed by spaces, and returns what follows
+// the spaces. "Bearerxyz" is another scheme (or a raw token starting with
+// "bearer").
+func cutScheme(v, name string) (string, bool) {
+	if len(v) < len(name) || !strings.EqualFold(v[:len(name)], name) {
+		return "", false
+	}
+	rest := v[len(name):]
+	if rest == "" {
+		return "", true
+	}
+	if rest[0] != ' ' {
+		return "", false
+	}
+	return strings.TrimLeft(rest, " "), true
 }

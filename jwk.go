@@ -236,6 +236,12 @@ func readJWK(raw json.RawMessage) (jwk, error) {
 	if err != nil {
 		return jwk{}, fmt.Errorf("%w: %s", ErrJWKInvalid, safetext.Escape(err.Error()))
 	}
+	return jwkFromMembers(m)
+}
+
+// jwkFromMembers reads the common members of a decoded JWK, as readJWK.
+func jwkFromMembers(m map[string]json.RawMessage) (jwk, error) {
+	var err error
 	k := jwk{members: m}
 	for _, f := range []struct {
 		name string
@@ -262,11 +268,11 @@ func (k *jwk) str(name string) (string, error) {
 	if !ok {
 		return "", nil
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil || s == "" {
+	s, err := jsonscan.StringValue(v) // v passed jsonscan.Check
+	if err != nil || s == "" {
 		return "", fmt.Errorf("%w: %s is not a non-empty string", ErrJWKInvalid, strconv.Quote(name))
 	}
-	return s, nil
+	return strings.Clone(s), nil // not the document's memory, which may be large
 }
 
 // b64 returns the bytes of the base64url member name, which must be present

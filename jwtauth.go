@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -18,6 +19,9 @@ type Middleware struct {
 	byIssuer map[string]*verifier // NewMultiIssuer
 	cfg      config
 	cache    *tokenCache
+
+	dpop      *dpopVerifier // nil with DPoPDisabled
+	challenge challenge
 }
 
 // verifier is one trust relationship: a key source and the claims checks
@@ -116,11 +120,16 @@ func applyOptions(opts []Option) (config, error) {
 			return c, err
 		}
 	}
-	return c, nil
+	return c, c.checkDPoP()
 }
 
 func newMiddleware(c config, single *verifier, by map[string]*verifier) *Middleware {
-	m := &Middleware{single: single, byIssuer: by, cfg: c}
+	m := &Middleware{single: single, byIssuer: by, cfg: c, dpop: newDPoPVerifier(&c)}
+	algs := ""
+	if m.dpop != nil {
+		algs = strings.Join(m.dpop.algs, " ")
+	}
+	m.challenge = newChallenge(c.realm, algs, c.dpop.mode == DPoPRequired)
 	if c.cacheSize > 0 {
 		m.cache = newTokenCache(c.cacheSize)
 	}
@@ -209,7 +218,7 @@ type authHandler struct {
 
 func (h *authHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := h.m
-	p, err := m.authenticate(r)
+	p, err := m.authenticate(w, r)
 	if err != nil {
 		if !(m.cfg.optional && errors.Is(err, ErrMissingToken)) {
 			m.fail(w, r, err)
@@ -226,17 +235,23 @@ func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
 		m.cfg.observer(r, err)
 	}
 	if m.cfg.errorHandler != nil {
-		m.cfg.errorHandler(w, r, err)
+		m.cfg.errorHandler(w, r, &challengeError{err: err, ch: &m.challenge})
 		return
 	}
-	writeAuthError(w, m.cfg.realm, err)
+	p := principalFrom(r.Context())
+	writeAuthError(w, &m.challenge, p != nil && p.dpop != nil, err)
 }
 
-// authenticate extracts and verifies the request's token.
-func (m *Middleware) authenticate(r *http.Request) (*principal, error) {
-	tok, err := extractToken(r, m.cfg.sources)
+// authenticate extracts and verifies the request's token and, for the
+// DPoP scheme, its proof (which may set a DPoP-Nonce header on w).
+func (m *Middleware) authenticate(w http.ResponseWriter, r *http.Request) (*principal, error) {
+	cred, err := extractToken(r, m.cfg.sources, m.dpop != nil)
 	if err != nil {
-		return nil, err
+		return nil, viaScheme(cred.scheme, err)
 	}
-	return m.verify(r.Context(), tok)
+	p, err := m.verify(r.Context(), cred.token)
+	if err != nil {
+		return nil, viaScheme(cred.scheme, err)
+	}
+	return m.checkBinding(w, r, cred.scheme, p)
 }

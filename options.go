@@ -52,6 +52,20 @@ type config struct {
 	cacheSize      int
 	claims         claimsType
 	claimsTypeSeen bool
+	dpop           dpopConfig
+}
+
+// dpopConfig is what the DPoP options set.
+type dpopConfig struct {
+	mode       DPoPMode
+	algs       []string
+	window     time.Duration
+	store      ReplayStore
+	nonceKey   []byte
+	nonceStep  time.Duration
+	publicURL  *publicURL
+	forwarded  bool
+	optionsSet []string // the DPoP options given, for the error of DPoPDisabled
 }
 
 func defaultConfig() config {
@@ -61,6 +75,7 @@ func defaultConfig() config {
 		realm:       DefaultRealm,
 		sources:     []TokenSource{FromBearer()},
 		claims:      claimsTypeOf[jwt.RegisteredClaims](),
+		dpop:        dpopConfig{mode: DPoPAllowed, algs: defaultDPoPAlgorithms, window: DefaultDPoPProofWindow},
 	}
 }
 
@@ -314,6 +329,168 @@ func WithClaims[C any, P interface {
 		if c.claims.err != nil {
 			return optionError("WithClaims: %w", c.claims.err)
 		}
+		return nil
+	}
+}
+
+// WithDPoP sets which authorization schemes the middleware accepts (RFC
+// 9449, OAuth 2.0 Demonstrating Proof of Possession). Default:
+// [DPoPAllowed]. Whatever the mode, a token with a "cnf" (confirmation)
+// claim is accepted only under the DPoP scheme with a valid proof of its
+// "cnf"."jkt" key, never as a Bearer token, a raw token of
+// [FromAuthorization], a cookie or a query parameter (RFC 9449 section
+// 7.2), and a "cnf" with any other confirmation method (such as RFC 8705's
+// "x5t#S256") is refused, since it cannot be checked here.
+//
+// With [DPoPAllowed] or [DPoPRequired], "Authorization: DPoP <token>" is read
+// by the [FromBearer] and [FromAuthorization] sources, and each such request
+// needs one DPoP header holding a proof that passes every check of RFC 9449
+// section 4.3 (see [DPoPProof]) and has not been used before (see
+// [WithDPoPReplayStore]). [DPoPRequired] refuses Bearer and raw tokens and
+// tokens without "cnf"."jkt", and [New] refuses it together with a token
+// source that cannot carry the DPoP scheme (a cookie, query or function
+// source).
+func WithDPoP(mode DPoPMode) Option {
+	return func(c *config) error {
+		if mode < DPoPDisabled || mode > DPoPRequired {
+			return optionError("WithDPoP: unknown mode %d", mode)
+		}
+		c.dpop.mode = mode
+		return nil
+	}
+}
+
+// WithDPoPAlgorithms sets the algorithms a DPoP proof may be signed with,
+// which the DPoP challenge lists in its algs parameter in this order.
+// Default: ES256, ES384, ES512, RS256, PS256, EdDSA and Ed25519. algs must be
+// asymmetric algorithms jwtauth verifies (see [WithJWKSAlgorithms]); HMAC
+// and "none" never are. Needs DPoP enabled (see [WithDPoP]).
+func WithDPoPAlgorithms(algs ...string) Option {
+	return func(c *config) error {
+		if len(algs) == 0 {
+			return optionError("WithDPoPAlgorithms: no algorithms given")
+		}
+		var list []string
+		for _, a := range algs {
+			if !slices.Contains(defaultJWKSAlgorithms, a) {
+				return optionError("WithDPoPAlgorithms: %s is not an asymmetric algorithm jwtauth verifies", strconv.Quote(a))
+			}
+			if !slices.Contains(list, a) {
+				list = append(list, a)
+			}
+		}
+		c.dpop.algs = list
+		c.dpop.optionsSet = append(c.dpop.optionsSet, "WithDPoPAlgorithms")
+		return nil
+	}
+}
+
+// MaxDPoPProofWindow is the longest proof window [WithDPoPProofWindow] accepts.
+const MaxDPoPProofWindow = time.Hour
+
+// WithDPoPProofWindow sets how old a DPoP proof may be: its iat must lie
+// between now - d - leeway and now + leeway, with the leeway of
+// [WithLeeway] (0 by default, so clients whose clocks run ahead need a
+// leeway or server nonces, see [WithDPoPNonce]). The replay check remembers
+// each proof for as long as it is acceptable. Default:
+// [DefaultDPoPProofWindow] (5 minutes); d must lie in (0, [MaxDPoPProofWindow]].
+// Needs DPoP enabled.
+func WithDPoPProofWindow(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 || d > MaxDPoPProofWindow {
+			return optionError("WithDPoPProofWindow: %v is outside (0, %v]", d, MaxDPoPProofWindow)
+		}
+		c.dpop.window = d
+		c.dpop.optionsSet = append(c.dpop.optionsSet, "WithDPoPProofWindow")
+		return nil
+	}
+}
+
+// WithDPoPReplayStore sets the store that refuses a second use of a proof.
+// Default: a [MemoryReplayStore] of [DefaultReplayStoreSize] keys for this
+// middleware alone, on the middleware's clock. Several instances behind one
+// load balancer must share a store, or a proof sent to one can be replayed
+// to another within the proof window. A store error or a full store
+// refuses the request (503, [ErrReplayStoreUnavailable]). Needs DPoP enabled.
+func WithDPoPReplayStore(store ReplayStore) Option {
+	return func(c *config) error {
+		if store == nil {
+			return optionError("WithDPoPReplayStore: nil store")
+		}
+		c.dpop.store = store
+		c.dpop.optionsSet = append(c.dpop.optionsSet, "WithDPoPReplayStore")
+		return nil
+	}
+}
+
+// MinDPoPNonceSecretBytes is the shortest secret [WithDPoPNonce] accepts.
+const MinDPoPNonceSecretBytes = 32
+
+// WithDPoPNonce makes the middleware require server nonces in DPoP proofs
+// (RFC 9449 section 8). A nonce is an HMAC-SHA256 with secret over a time
+// step of length step: it is valid during its step and the next one, so
+// between step and 2*step, and instances that share secret accept each
+// other's nonces with no shared state. A proof without a valid nonce is
+// refused with 401, WWW-Authenticate: DPoP error="use_dpop_nonce" and a
+// fresh nonce in the DPoP-Nonce header ([ErrUseDPoPNonce]); a request whose
+// nonce is of the previous step succeeds and gets the current nonce in
+// DPoP-Nonce, so that a client that keeps using the latest nonce it was
+// given never sees use_dpop_nonce again. Browser clients can read these
+// headers across origins only if the CORS layer sends
+// Access-Control-Expose-Headers: WWW-Authenticate, DPoP-Nonce. Default: no
+// nonces. secret must be at least [MinDPoPNonceSecretBytes] bytes (it is
+// copied); step must lie in [10s, 1h]. Changing the secret invalidates the
+// nonces handed out, which costs each client one extra round trip. Needs
+// DPoP enabled.
+func WithDPoPNonce(secret []byte, step time.Duration) Option {
+	return func(c *config) error {
+		if len(secret) < MinDPoPNonceSecretBytes {
+			return optionError("WithDPoPNonce: the secret must be at least %d bytes", MinDPoPNonceSecretBytes)
+		}
+		if step < 10*time.Second || step > time.Hour {
+			return optionError("WithDPoPNonce: step %v is outside [10s, 1h]", step)
+		}
+		c.dpop.nonceKey = slices.Clone(secret)
+		c.dpop.nonceStep = step
+		c.dpop.optionsSet = append(c.dpop.optionsSet, "WithDPoPNonce")
+		return nil
+	}
+}
+
+// WithDPoPPublicURL sets the external origin of the API, for the check of a
+// proof's htu claim behind a reverse proxy or a load balancer that
+// terminates TLS: base is an absolute http or https URL such as
+// "https://api.example.com" or "https://example.com/api", without query,
+// fragment or user information, and the request's URI is base's scheme and
+// host, then base's path (without a trailing slash), then the request's
+// path. Default: the scheme is https if the request came over TLS, http
+// otherwise, and the host is the request's Host header. Excludes
+// [WithDPoPTrustedForwardedHeaders]. Needs DPoP enabled.
+func WithDPoPPublicURL(base string) Option {
+	return func(c *config) error {
+		u, err := parsePublicURL(base)
+		if err != nil {
+			return optionError("WithDPoPPublicURL: %w", err)
+		}
+		c.dpop.publicURL = u
+		c.dpop.optionsSet = append(c.dpop.optionsSet, "WithDPoPPublicURL")
+		return nil
+	}
+}
+
+// WithDPoPTrustedForwardedHeaders takes the scheme and host of the request
+// URI that a proof's htu must match from the X-Forwarded-Proto and
+// X-Forwarded-Host headers when the request has them (each at most once,
+// holding one value; more is a refused proof), and as by default when it has
+// not. Security: anyone who can reach the server directly can set these
+// headers, so use this only behind a proxy that sets or overwrites both on
+// every request and only when the server cannot be reached around it;
+// prefer [WithDPoPPublicURL]. Default: forwarded headers are never read.
+// Excludes WithDPoPPublicURL. Needs DPoP enabled.
+func WithDPoPTrustedForwardedHeaders() Option {
+	return func(c *config) error {
+		c.dpop.forwarded = true
+		c.dpop.optionsSet = append(c.dpop.optionsSet, "WithDPoPTrustedForwardedHeaders")
 		return nil
 	}
 }

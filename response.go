@@ -20,21 +20,37 @@ const RetryAfterSeconds = "30"
 //   - [ErrMalformedRequest]: 400, error="invalid_request";
 //   - [ErrInsufficientScope]: 403, error="insufficient_scope" and, for
 //     [Scopes] requirements, scope="…";
-//   - [ErrKeysUnavailable]: 503 with Retry-After: [RetryAfterSeconds];
+//   - [ErrInvalidDPoPProof]: 401, error="invalid_dpop_proof" in the DPoP
+//     challenge, the body of ErrInvalidToken;
+//   - [ErrUseDPoPNonce]: 401, error="use_dpop_nonce" in the DPoP challenge
+//     and a fresh nonce in the DPoP-Nonce header, the same body;
+//   - [ErrKeysUnavailable] and [ErrReplayStoreUnavailable]: 503 with
+//     Retry-After: [RetryAfterSeconds];
 //   - body decoding errors: 413, 415 or 422 (see [Decode]);
 //   - [*HTTPError]: its status and detail;
 //   - anything else: 500 with a generic body.
 //
-// The realm is the one of the middleware that handled r, else [DefaultRealm].
-// err.Error() is never written.
+// A middleware that accepts DPoP (see [WithDPoP]) answers 401 and 403 with
+// one WWW-Authenticate header per scheme it accepts, Bearer first, then
+// DPoP realm="…", algs="…"; the error code goes into the challenge of the
+// scheme the request used (Bearer for a token without a scheme, such as a
+// cookie), or into the DPoP challenge when Bearer is not accepted.
+//
+// The realm and schemes are those of the middleware that handled r (or, in
+// a [WithErrorHandler] handler, of the one that refused err), else
+// [DefaultRealm] and Bearer only. err.Error() is never written.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	realm := DefaultRealm
+	ch, viaDPoP := &defaultChallenge, false
 	if r != nil {
 		if p := principalFrom(r.Context()); p != nil && p.m != nil {
-			realm = p.m.cfg.realm
+			ch, viaDPoP = &p.m.challenge, p.dpop != nil
 		}
 	}
-	if writeAuthError(w, realm, err) {
+	var ce *challengeError
+	if errors.As(err, &ce) {
+		ch = ce.ch
+	}
+	if writeAuthError(w, ch, viaDPoP, err) {
 		return
 	}
 	if writeBodyError(w, err) {
@@ -43,35 +59,97 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	writeResponse(w, http.StatusInternalServerError, "", "", bodyInternal)
 }
 
+// challenge holds the WWW-Authenticate challenges of one middleware without
+// their error codes, built once by New.
+type challenge struct {
+	bearer string // `Bearer realm="…"`, "" when Bearer is not accepted
+	dpop   string // `DPoP realm="…", algs="…"`, "" when DPoP is disabled
+}
+
+// defaultChallenge is the challenge of a response written without a
+// middleware.
+var defaultChallenge = challenge{bearer: `Bearer realm="` + DefaultRealm + `"`}
+
+// newChallenge returns the challenges for a realm; dpopAlgs is "" when DPoP
+// is disabled, required says Bearer is not accepted.
+func newChallenge(realm, dpopAlgs string, required bool) challenge {
+	var ch challenge
+	if !required {
+		ch.bearer = `Bearer realm="` + realm + `"`
+	}
+	if dpopAlgs != "" {
+		ch.dpop = `DPoP realm="` + realm + `", algs="` + dpopAlgs + `"`
+	}
+	return ch
+}
+
 // writeAuthError writes the authentication and authorization errors and
-// reports whether err was one.
-func writeAuthError(w http.ResponseWriter, realm string, err error) bool {
+// reports whether err was one. viaDPoP says the request presented a DPoP
+// token (also when err says so itself).
+func writeAuthError(w http.ResponseWriter, ch *challenge, viaDPoP bool, err error) bool {
 	h := w.Header()
-	challenge := `Bearer realm="` + realm + `"`
+	var (
+		status int
+		code   string
+		body   []byte
+	)
 	switch {
-	case errors.Is(err, ErrKeysUnavailable):
+	case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrReplayStoreUnavailable):
 		h.Set("Retry-After", RetryAfterSeconds)
 		writeResponse(w, http.StatusServiceUnavailable, "", "", bodyUnavailable)
+		return true
 	case errors.Is(err, ErrMalformedRequest):
-		h.Set("WWW-Authenticate", challenge+`, error="invalid_request"`)
-		writeResponse(w, http.StatusBadRequest, "", "", bodyMalformed)
-	case errors.Is(err, ErrInvalidToken):
-		h.Set("WWW-Authenticate", challenge+`, error="invalid_token"`)
-		writeResponse(w, http.StatusUnauthorized, "", "", bodyInvalidToken)
-	case errors.Is(err, ErrMissingToken):
-		h.Set("WWW-Authenticate", challenge)
-		writeResponse(w, http.StatusUnauthorized, "", "", bodyNotAuthenticated)
-	case errors.Is(err, ErrInsufficientScope):
-		c := challenge + `, error="insufficient_scope"`
-		var se *scopeError
-		if errors.As(err, &se) && se.scope != "" {
-			c += `, scope="` + se.scope + `"`
+		status, code, body = http.StatusBadRequest, "invalid_request", bodyMalformed
+	case errors.Is(err, ErrUseDPoPNonce):
+		status, code, body, viaDPoP = http.StatusUnauthorized, "use_dpop_nonce", bodyInvalidToken, true
+		var ne *nonceError
+		if errors.As(err, &ne) {
+			h.Set("DPoP-Nonce", ne.nonce)
 		}
-		h.Set("WWW-Authenticate", c)
-		writeResponse(w, http.StatusForbidden, "", "", bodyForbidden)
+	case errors.Is(err, ErrInvalidDPoPProof):
+		status, code, body, viaDPoP = http.StatusUnauthorized, "invalid_dpop_proof", bodyInvalidToken, true
+	case errors.Is(err, ErrInvalidToken):
+		status, code, body = http.StatusUnauthorized, "invalid_token", bodyInvalidToken
+	case errors.Is(err, ErrMissingToken):
+		status, body = http.StatusUnauthorized, bodyNotAuthenticated
+	case errors.Is(err, ErrInsufficientScope):
+		status, code, body = http.StatusForbidden, "insufficient_scope", bodyForbidden
 	default:
 		return false
 	}
+	var se *dpopSchemeError
+	if errors.As(err, &se) {
+		viaDPoP = true
+	}
+	params := ""
+	if code != "" {
+		params = `, error="` + code + `"`
+		var sc *scopeError
+		if errors.As(err, &sc) && sc.scope != "" {
+			params += `, scope="` + sc.scope + `"`
+		}
+	}
+	dpop := ch.dpop
+	if dpop == "" && viaDPoP { // a DPoP error written without its middleware
+		dpop = defaultDPoPChallenge
+	}
+	onDPoP := dpop != "" && (viaDPoP || ch.bearer == "")
+	h.Del("WWW-Authenticate")
+	if ch.bearer != "" {
+		if onDPoP {
+			h.Add("WWW-Authenticate", ch.bearer)
+		} else {
+			h.Add("WWW-Authenticate", ch.bearer+params)
+		}
+	}
+	if dpop != "" {
+		if onDPoP {
+			h.Add("WWW-Authenticate", dpop+params)
+		} else {
+			h.Add("WWW-Authenticate", dpop)
+		}
+	}
+	writeResponse(w, status, "", "", body)
 	return true
 }
 

@@ -79,24 +79,8 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 	if len(tok) > m.cfg.maxTokenLen {
 		return nil, errTooLong
 	}
-	// One pass: the base64url alphabet and exactly two dots. This also
-	// refuses padding, whitespace and line breaks anywhere.
-	dot1, dot2 := -1, -1
-	for i := 0; i < len(tok); i++ {
-		c := tok[i]
-		if b64url[c] {
-			continue
-		}
-		if c != '.' || dot2 >= 0 {
-			return nil, errShape
-		}
-		if dot1 < 0 {
-			dot1 = i
-		} else {
-			dot2 = i
-		}
-	}
-	if dot2 < 0 || dot1 == 0 || dot2 == dot1+1 || dot2 == len(tok)-1 {
+	dot1, dot2, ok := compactDots(tok)
+	if !ok {
 		return nil, errShape
 	}
 
@@ -131,6 +115,31 @@ func (m *Middleware) verify(ctx context.Context, tok string) (*principal, error)
 		m.cache.put(sum, dot2, vd, m.pristine(p))
 	}
 	return p, nil
+}
+
+// compactDots finds the two dots of a compact JWS in one pass, checking
+// the base64url alphabet and three non-empty segments. This also refuses
+// padding, whitespace and line breaks anywhere.
+func compactDots(tok string) (dot1, dot2 int, ok bool) {
+	dot1, dot2 = -1, -1
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if b64url[c] {
+			continue
+		}
+		if c != '.' || dot2 >= 0 {
+			return 0, 0, false
+		}
+		if dot1 < 0 {
+			dot1 = i
+		} else {
+			dot2 = i
+		}
+	}
+	if dot2 < 0 || dot1 == 0 || dot2 == dot1+1 || dot2 == len(tok)-1 {
+		return 0, 0, false
+	}
+	return dot1, dot2, true
 }
 
 // header is what jwtauth reads of a JOSE header.

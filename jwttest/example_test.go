@@ -107,3 +107,27 @@ func ExampleJWKSServer_Rotate() {
 	// third: 200
 	// first: 401
 }
+
+// A DPoP client key, a token bound to it and a proof for one request, as a
+// test of a handler behind a DPoP middleware sends them. In a test, pass t
+// instead of the stand-in.
+func ExampleDPoPKey_Proof() {
+	t := &exampleT{}
+	defer t.done()
+	tokenKey := jwttest.NewKey(t, "ES256")
+	client := jwttest.NewDPoPKey(t)
+	mw, err := jwtauth.New(jwtauth.PublicKey("ES256", tokenKey.Public()),
+		jwtauth.WithIssuer(jwttest.DefaultIssuer), jwtauth.WithAudience(jwttest.DefaultAudience))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	token := jwttest.Mint(t, tokenKey, nil, jwttest.WithDPoPBinding(client))
+	req := httptest.NewRequest(http.MethodDelete, "https://api.example/persons/7", nil)
+	req.Header.Set("Authorization", "DPoP "+token)
+	req.Header.Set("DPoP", client.Proof(t, http.MethodDelete, "https://api.example/persons/7", token))
+	rec := httptest.NewRecorder()
+	mw.Handler(ok).ServeHTTP(rec, req)
+	fmt.Println(rec.Code, status(mw.Handler(ok), token)) // the same token as Bearer
+	// Output: 200 401
+}

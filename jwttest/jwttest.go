@@ -276,6 +276,7 @@ type mintConfig struct {
 	issuer   string
 	defaults bool
 	header   []headerEdit
+	jkt      string // WithDPoPBinding
 }
 
 type headerEdit struct {
@@ -378,6 +379,9 @@ func mint(t testing.TB, alg string, method jwt.SigningMethod, key any, kid strin
 				m[name] = v
 			}
 		}
+	}
+	if cfg.jkt != "" {
+		m["cnf"] = map[string]any{"jkt": cfg.jkt}
 	}
 	for name, v := range m {
 		if v == nil {

@@ -10,6 +10,8 @@
 //	go run ./examples/person -jwks https://idp.example/jwks.json -issuer https://idp.example/ -audience person-api
 //	go run ./examples/person -oidc https://idp.example/ -audience person-api -alg RS256,ES256,EdDSA
 //	JWT_SECRET=... go run ./examples/person -mint -sub alice -scope "persons:read persons:write"
+//	JWT_SECRET=... go run ./examples/person -mint -dpop-jkt THUMBPRINT   # a token bound to a DPoP key
+//	go run ./examples/person -dpop required -dpop-nonce                # DPoP only, with server nonces
 //
 // Routes:
 //
@@ -31,6 +33,18 @@
 // another address, -mint without JWT_SECRET, an empty key flag) is refused
 // with exit status 2; other start-up failures exit with 1.
 //
+// DPoP (RFC 9449): -dpop allowed (the default) accepts Bearer tokens and
+// DPoP tokens with a proof; -dpop required accepts only tokens bound to the
+// proof's key, -dpop off only Bearer ones. A token whose claims carry
+// "cnf": {"jkt": ...} (see -mint -dpop-jkt) is accepted only as
+// "Authorization: DPoP <token>" with a "DPoP: <proof>" header signed by that
+// key, whatever the mode, also in demo mode. -dpop-nonce makes proofs carry
+// a server nonce: the secret comes from $DPOP_NONCE_SECRET (32 bytes or
+// more), so that several instances accept each other's nonces, or is random
+// at start (nonces then last only as long as the process). Proofs are
+// checked against http(s)://<Host header><path>; behind a proxy that
+// changes the origin, the server would need jwtauth.WithDPoPPublicURL.
+//
 // The log never contains a token: each refused request is logged at WARN
 // with its method, path and the middleware's reason, a JWKS fetch that
 // fails at ERROR, and a JWKS key that is skipped at WARN with the reason.
@@ -38,6 +52,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -125,6 +141,10 @@ type config struct {
 	mint             bool
 	sub, scope, role string
 	ttl              time.Duration
+	dpopJKT          string // with -mint: the cnf.jkt claim
+
+	dpop        jwtauth.DPoPMode
+	nonceSecret []byte // -dpop-nonce: $DPOP_NONCE_SECRET or random; nil without
 
 	// Not flags; tests set them.
 	startWait time.Duration        // how long to wait for a provider's keys at start (default 10s)
@@ -161,6 +181,9 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	fs.StringVar(&c.scope, "scope", "persons:read persons:write", "with -mint: the scope claim (space-delimited)")
 	fs.StringVar(&c.role, "roles", "", "with -mint: comma-separated roles claim, such as admin")
 	fs.DurationVar(&c.ttl, "ttl", time.Hour, "with -mint: lifetime of the token")
+	fs.StringVar(&c.dpopJKT, "dpop-jkt", "", "with -mint: bind the token to the DPoP key of this RFC 7638 thumbprint (cnf.jkt)")
+	dpopMode := fs.String("dpop", "allowed", "DPoP (RFC 9449): off, allowed (Bearer and DPoP) or required (DPoP-bound tokens only)")
+	nonce := fs.Bool("dpop-nonce", false, "require DPoP server nonces; secret from $DPOP_NONCE_SECRET (32+ bytes), else random at start")
 	if err := fs.Parse(args); err != nil {
 		return c, &usageError{err: err, printed: true}
 	}
@@ -175,7 +198,56 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	if err := c.chooseAlgorithms(set, algList); err != nil {
 		return c, err
 	}
+	if err := c.chooseDPoP(set, *dpopMode, *nonce, lookupEnv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// chooseDPoP reads -dpop, -dpop-nonce with $DPOP_NONCE_SECRET, and
+// -dpop-jkt.
+func (c *config) chooseDPoP(set map[string]bool, mode string, nonce bool, lookupEnv func(string) (string, bool)) error {
+	switch mode {
+	case "off":
+		c.dpop = jwtauth.DPoPDisabled
+	case "allowed":
+		c.dpop = jwtauth.DPoPAllowed
+	case "required":
+		c.dpop = jwtauth.DPoPRequired
+	default:
+		return usagef("-dpop %q: use off, allowed or required", mode)
+	}
+	if set["dpop-jkt"] {
+		if !c.mint {
+			return usagef("-dpop-jkt binds a minted token: it needs -mint")
+		}
+		if !isThumbprint(c.dpopJKT) {
+			return usagef("-dpop-jkt: not an RFC 7638 SHA-256 thumbprint (43 base64url characters)")
+		}
+	}
+	if !nonce {
+		return nil
+	}
+	if c.dpop == jwtauth.DPoPDisabled {
+		return usagef("-dpop-nonce needs DPoP: not with -dpop off")
+	}
+	secret, ok := lookupEnv("DPOP_NONCE_SECRET")
+	switch {
+	case ok && len(secret) < jwtauth.MinDPoPNonceSecretBytes:
+		return usagef("DPOP_NONCE_SECRET must be at least %d bytes", jwtauth.MinDPoPNonceSecretBytes)
+	case ok:
+		c.nonceSecret = []byte(secret)
+	default:
+		c.nonceSecret = make([]byte, 32)
+		_, _ = rand.Read(c.nonceSecret) // crypto/rand.Read never fails (Go 1.24+)
+	}
+	return nil
+}
+
+// isThumbprint reports whether s looks like a base64url SHA-256 thumbprint.
+func isThumbprint(s string) bool {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return err == nil && len(b) == 32
 }
 
 // chooseKeys picks the one key source the flags and $JWT_SECRET name, or
@@ -471,6 +543,10 @@ func newMiddleware(ctx context.Context, c config, log *slog.Logger) (*verifier, 
 	if c.audience != "" {
 		opts = append(opts, jwtauth.WithAudience(c.audience))
 	}
+	opts = append(opts, jwtauth.WithDPoP(c.dpop))
+	if c.nonceSecret != nil {
+		opts = append(opts, jwtauth.WithDPoPNonce(c.nonceSecret, 5*time.Minute))
+	}
 	if c.demo {
 		opts = append(opts,
 			jwtauth.WithInsecureShortHMACKey(),
@@ -515,6 +591,9 @@ func mintToken(c config, now time.Time) (string, error) {
 	}
 	if c.audience != "" {
 		claims["aud"] = c.audience
+	}
+	if c.dpopJKT != "" {
+		claims["cnf"] = map[string]string{"jkt": c.dpopJKT}
 	}
 	method := jwt.GetSigningMethod(c.alg)
 	if method == nil {

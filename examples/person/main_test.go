@@ -760,3 +760,113 @@ func TestRefusedRequestLog(t *testing.T) {
 		})
 	}
 }
+
+func TestDPoPFlags(t *testing.T) {
+	t.Parallel()
+	nonceSecret := strings.Repeat("n", 32)
+	jkt := jwttest.NewDPoPKey(t).Thumbprint()
+	for _, tt := range []struct {
+		name   string
+		env    map[string]string
+		args   []string
+		mode   jwtauth.DPoPMode
+		secret string // "" none, "random" any 32 bytes
+	}{
+		{name: "default", mode: jwtauth.DPoPAllowed},
+		{name: "off", args: []string{"-dpop", "off"}, mode: jwtauth.DPoPDisabled},
+		{name: "required", args: []string{"-dpop", "required"}, mode: jwtauth.DPoPRequired},
+		{name: "nonce from the environment", env: map[string]string{"DPOP_NONCE_SECRET": nonceSecret}, args: []string{"-dpop-nonce"}, mode: jwtauth.DPoPAllowed, secret: nonceSecret},
+		{name: "random nonce secret", args: []string{"-dpop", "required", "-dpop-nonce"}, mode: jwtauth.DPoPRequired, secret: "random"},
+		{name: "mint bound", env: map[string]string{"JWT_SECRET": strictSecret}, args: []string{"-mint", "-dpop-jkt", jkt}, mode: jwtauth.DPoPAllowed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := parse(t, tt.env, tt.args...)
+			secret := string(c.nonceSecret)
+			if tt.secret == "random" && len(secret) == 32 {
+				secret = "random"
+			}
+			if diff := cmp.Diff([]any{tt.mode, tt.secret}, []any{c.dpop, secret}); diff != "" {
+				t.Errorf("[mode secret] (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"unknown mode", nil, []string{"-dpop", "maybe"}, `-dpop "maybe": use off, allowed or required`},
+		{"nonce without DPoP", nil, []string{"-dpop", "off", "-dpop-nonce"}, "-dpop-nonce needs DPoP: not with -dpop off"},
+		{"short nonce secret", map[string]string{"DPOP_NONCE_SECRET": "short"}, []string{"-dpop-nonce"}, "DPOP_NONCE_SECRET must be at least 32 bytes"},
+		{"jkt without mint", nil, []string{"-dpop-jkt", jkt}, "-dpop-jkt binds a minted token: it needs -mint"},
+		{"bad jkt", map[string]string{"JWT_SECRET": strictSecret}, []string{"-mint", "-dpop-jkt", "abc"}, "-dpop-jkt: not an RFC 7638 SHA-256 thumbprint (43 base64url characters)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := parseFlags(tt.args, env(tt.env), io.Discard)
+			var ue *usageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("error %v, want a usage error", err)
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDPoPFlow mints a bound token as -mint -dpop-jkt does and sends it
+// to the server of each mode: never accepted without its proof.
+func TestDPoPFlow(t *testing.T) {
+	t.Parallel()
+	dk := jwttest.NewDPoPKey(t)
+	vars := map[string]string{"JWT_SECRET": strictSecret}
+	c := parse(t, vars, "-mint", "-dpop-jkt", dk.Thumbprint())
+	tok, err := mintToken(c, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "http://example.com/"
+	for _, tt := range []struct {
+		name  string
+		args  []string
+		vars  map[string]string
+		auth  string
+		proof bool
+		want  int
+	}{
+		{"allowed, DPoP with proof", nil, vars, "DPoP " + tok, true, 200},
+		{"allowed, DPoP without proof", nil, vars, "DPoP " + tok, false, 401},
+		{"allowed, Bearer", nil, vars, "Bearer " + tok, true, 401},
+		{"required, DPoP with proof", []string{"-dpop", "required"}, vars, "DPoP " + tok, true, 200},
+		{"off, DPoP", []string{"-dpop", "off"}, vars, "DPoP " + tok, true, 401},
+		{"nonce required", []string{"-dpop-nonce"}, vars, "DPoP " + tok, true, 401},
+		{"demo mode, raw token", nil, nil, "", true, 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h, _ := server(t, tt.vars, tt.args...)
+			token := tok
+			if tt.vars == nil { // demo mode: the tutorial's key, the raw token
+				var err error
+				if token, err = mintToken(config{alg: "HS256", secret: []byte(demoSecret), sub: "u", ttl: time.Hour, dpopJKT: dk.Thumbprint()}, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				tt.auth = token
+			}
+			req := httptest.NewRequest(http.MethodPost, url, strings.NewReader(tutorialBody))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", tt.auth)
+			if tt.proof {
+				req.Header.Set("DPoP", dk.Proof(t, http.MethodPost, url, token))
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Errorf("status %d, want %d; WWW-Authenticate %q", rec.Code, tt.want, rec.Header().Values("WWW-Authenticate"))
+			}
+		})
+	}
+}
