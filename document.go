@@ -258,7 +258,16 @@ func (d *docBuilder) security(op *operation) []map[string][]string {
 		d.schemes[name] = scheme
 		out = append(out, map[string][]string{name: scopes})
 	}
+	dpop := op.mw.cfg.dpop.mode
+	header := false // a source reads the Authorization header
 	for _, src := range op.mw.cfg.sources {
+		switch src.kind {
+		case srcBearer, srcAuthorization:
+			header = true
+		}
+		if dpop == DPoPRequired {
+			continue // only DPoP tokens are taken
+		}
 		switch src.kind {
 		case srcBearer:
 			add("bearerAuth", map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -277,6 +286,12 @@ func (d *docBuilder) security(op *operation) []map[string][]string {
 		case srcQuery:
 			add("query_"+componentName.ReplaceAllString(src.name, "_"), map[string]any{"type": "apiKey", "in": "query", "name": src.name})
 		}
+	}
+	if header && dpop != DPoPDisabled {
+		add("dpopAuth", map[string]any{
+			"type": "http", "scheme": "DPoP", "bearerFormat": "JWT",
+			"description": "A sender-constrained token (RFC 9449): \"Authorization: DPoP <token>\" with a DPoP proof header signed by the key the token is bound to. Swagger UI cannot sign proofs.",
+		})
 	}
 	for _, v := range op.mw.verifiers() {
 		if o, ok := v.keys.(*OIDC); ok {

@@ -56,7 +56,7 @@ func ExampleAPI() {
 	}
 	fmt.Println("Person requires:", doc.Components.Schemas["Person"].Required)
 	// Output:
-	// security: [map[bearerAuth:[persons:write]]]
+	// security: [map[bearerAuth:[persons:write]] map[dpopAuth:[persons:write]]]
 	// 201 true
 	// 401 true
 	// 403 true

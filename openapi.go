@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -392,9 +393,12 @@ func (a *API) document() ([]byte, error) {
 		"paths":      paths,
 		"components": comps,
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // a document, not HTML: "<token>" stays readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
 }

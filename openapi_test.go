@@ -77,6 +77,8 @@ func TestAPISecurity(t *testing.T) {
 	}
 	t.Cleanup(func() { oidc.Close() })
 	bearer := map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+	dpopScheme := map[string]any{"type": "http", "scheme": "DPoP", "bearerFormat": "JWT",
+		"description": `A sender-constrained token (RFC 9449): "Authorization: DPoP <token>" with a DPoP proof header signed by the key the token is bound to. Swagger UI cannot sign proofs.`}
 	tests := []struct {
 		name        string
 		keys        jwtauth.KeySource
@@ -103,6 +105,12 @@ func TestAPISecurity(t *testing.T) {
 			}}},
 			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}, map[string]any{"OAuth2PasswordBearer": []any{"a:read", "a:write"}}},
 			[]jwtauth.APIOption{jwtauth.WithOAuth2Password("/token", map[string]string{"a:read": "Read", "a:write": "Write"})}},
+		{"DPoP allowed", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithDPoP(jwtauth.DPoPAllowed)},
+			map[string]any{"bearerAuth": bearer, "dpopAuth": dpopScheme},
+			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}, map[string]any{"dpopAuth": []any{"a:read", "a:write"}}}, nil},
+		{"DPoP required", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithDPoP(jwtauth.DPoPRequired)},
+			map[string]any{"dpopAuth": dpopScheme},
+			[]any{map[string]any{"dpopAuth": []any{"a:read", "a:write"}}}, nil},
 		{"optional credentials", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithCredentialsOptional()},
 			map[string]any{"bearerAuth": bearer},
 			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}, map[string]any{}}, nil},
@@ -115,7 +123,7 @@ func TestAPISecurity(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			mw, err := jwtauth.New(tc.keys, tc.opts...)
+			mw, err := jwtauth.New(tc.keys, append([]jwtauth.Option{jwtauth.WithDPoP(jwtauth.DPoPDisabled)}, tc.opts...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
