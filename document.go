@@ -289,7 +289,7 @@ func (d *docBuilder) security(op *operation) []map[string][]string {
 	}
 	if header && dpop != DPoPDisabled {
 		add("dpopAuth", map[string]any{
-			"type": "http", "scheme": "DPoP", "bearerFormat": "JWT",
+			"type": "http", "scheme": "DPoP",
 			"description": "A sender-constrained token (RFC 9449): \"Authorization: DPoP <token>\" with a DPoP proof header signed by the key the token is bound to. Swagger UI cannot sign proofs.",
 		})
 	}

@@ -77,7 +77,7 @@ func TestAPISecurity(t *testing.T) {
 	}
 	t.Cleanup(func() { oidc.Close() })
 	bearer := map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-	dpopScheme := map[string]any{"type": "http", "scheme": "DPoP", "bearerFormat": "JWT",
+	dpopScheme := map[string]any{"type": "http", "scheme": "DPoP",
 		"description": `A sender-constrained token (RFC 9449): "Authorization: DPoP <token>" with a DPoP proof header signed by the key the token is bound to. Swagger UI cannot sign proofs.`}
 	tests := []struct {
 		name        string

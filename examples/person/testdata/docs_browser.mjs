@@ -128,7 +128,10 @@ try {
   await dialog.waitFor();
   const containers = dialog.locator('.auth-container');
   for (const c of await containers.all()) {
-    const heading = (await c.locator('h4').first().textContent()).replace(/\s+/g, ' ').trim();
+    // A scheme Swagger UI has no form for (http DPoP) has no heading.
+    const h4 = c.locator('h4').first();
+    const text = (await h4.count()) > 0 ? await h4.textContent() : '(no form) ' + (await c.textContent()).slice(0, 60);
+    const heading = text.replace(/\s+/g, ' ').trim();
     result.securitySchemes.push(heading);
     const field = c.locator('input').first();
     if (await field.count() > 0) {
