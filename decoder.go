@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/seedb5d7e80f/jwtauth/internal/jsonscan"
 )
@@ -187,6 +189,34 @@ func (d *decoder) bytes(i int, ru *rules, v reflect.Value) int {
 	return end
 }
 
+// dateTimePattern is the RFC 3339 date-time (section 5.6) a time.Time must
+// be written as: "T" and "Z" in upper case, as time.Time writes them, hours
+// and offsets in range, no leap second (time.Time has none). The schema of a
+// time.Time publishes it beside format date-time, so that a JSON Schema
+// validator decides as the decoder does: time.Time's own UnmarshalJSON also
+// takes a one-digit hour, a comma before the fraction and an offset of
+// -24:00 or +01:60, which RFC 3339 does not, and refuses escapes.
+const dateTimePattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$`
+
+var dateTimeRE = regexp.MustCompile(dateTimePattern)
+
+// dateTime decodes the JSON string lit into the time.Time v: it must match
+// dateTimePattern and name a real date (time.Parse checks the day of the
+// month, leap years included).
+func (d *decoder) dateTime(lit []byte, t *typeRules, v reflect.Value) {
+	s, _ := jsonscan.AppendUnquote(nil, lit)
+	if !dateTimeRE.Match(s) {
+		d.unmarshalError(t)
+		return
+	}
+	tm, err := time.Parse(time.RFC3339Nano, string(s))
+	if err != nil {
+		d.unmarshalError(t)
+		return
+	}
+	v.Set(reflect.ValueOf(tm))
+}
+
 // text gives the string at data[i] to v's UnmarshalText method.
 func (d *decoder) text(i int, t *typeRules, v reflect.Value) int {
 	end, _ := jsonscan.StringEnd(d.data, i)
@@ -199,6 +229,10 @@ func (d *decoder) text(i int, t *typeRules, v reflect.Value) int {
 
 func (d *decoder) unmarshaler(i int, t *typeRules, v reflect.Value) int {
 	end := jsonscan.ValueEnd(d.data, i)
+	if t.Type == timeType && d.data[i] == '"' {
+		d.dateTime(d.data[i:end], t, v)
+		return end
+	}
 	if err := v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(d.data[i:end]); err != nil {
 		d.unmarshalError(t)
 	}

@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -98,12 +99,15 @@ var fixedSchemas = map[string]any{
 
 // components returns components.schemas: the fixed ones and those of the
 // operations' types, named.
-func (d *docBuilder) components() map[string]any {
-	out := d.s.name(sortedKeys(fixedSchemas)...)
+func (d *docBuilder) components() (map[string]any, error) {
+	out, err := d.s.name(sortedKeys(fixedSchemas)...)
+	if err != nil {
+		return nil, err
+	}
 	for k, v := range fixedSchemas {
 		out[k] = v
 	}
-	return out
+	return out, nil
 }
 
 func jsonContent(schema any) map[string]any {
@@ -191,7 +195,11 @@ func (d *docBuilder) operation(op *operation) (map[string]any, error) {
 		if desc == "" {
 			desc = http.StatusText(e.status)
 		}
-		responses[strconv.Itoa(e.status)] = errorResponse(desc)
+		key := strconv.Itoa(e.status)
+		if responses[key] != nil {
+			return nil, fmt.Errorf("WithResponse(%d): the status is already documented", e.status)
+		}
+		responses[key] = errorResponse(desc)
 	}
 	o["responses"] = responses
 	if description != "" {
@@ -301,7 +309,9 @@ func (d *docBuilder) security(op *operation) []map[string][]string {
 			})
 		}
 	}
-	if op.mw.cfg.optional {
+	if op.mw.cfg.optional && len(op.reqs) == 0 {
+		// Without a token the request goes through, unless a Require
+		// needs claims (it answers 401).
 		out = append(out, map[string][]string{})
 	}
 	return out

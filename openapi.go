@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -274,6 +275,13 @@ func (a *API) Handle(mux Mux, pattern string, handler http.Handler, opts ...Oper
 	a.ops = append(a.ops, op)
 }
 
+// paramName matches a path parameter of an OpenAPI path.
+var paramName = regexp.MustCompile(`\{[^}]*\}`)
+
+// maxWrapDepth is how many handlers an [API] follows into a chain before it
+// gives up: a [Wrapper] whose Unwrap leads back to itself would loop.
+const maxWrapDepth = 64
+
 // openAPIMethods are the methods an OpenAPI 3.1 path item has fields for.
 var openAPIMethods = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 
@@ -312,7 +320,10 @@ func newOperation(pattern string, handler http.Handler, opts []OperationOption) 
 	if op.path == "" {
 		op.path = "/"
 	}
-	for h := handler; h != nil; {
+	for h, depth := handler, 0; h != nil; depth++ {
+		if depth == maxWrapDepth {
+			return nil, fail("more than %d handlers in the chain; does an Unwrap lead back to its own handler?", maxWrapDepth)
+		}
 		switch d := h.(type) {
 		case describer:
 			h = d.describe(op)
@@ -327,7 +338,7 @@ func newOperation(pattern string, handler http.Handler, opts []OperationOption) 
 			return nil, fail("nil OperationOption")
 		}
 		if err := o(op); err != nil {
-			return nil, fail("%v", err)
+			return nil, err // an optionError, which names the option
 		}
 	}
 	if op.id == "" {
@@ -376,6 +387,14 @@ func (a *API) document() ([]byte, error) {
 		}
 		paths[op.path][op.method] = o
 	}
+	shapes := map[string]string{} // path with parameter names removed -> path
+	for _, p := range sortedKeys(paths) {
+		shape := paramName.ReplaceAllString(p, "{}")
+		if other, ok := shapes[shape]; ok {
+			errs = append(errs, fmt.Errorf("jwtauth: API: paths %s and %s differ only in parameter names, which OpenAPI forbids", other, p))
+		}
+		shapes[shape] = p
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -383,7 +402,11 @@ func (a *API) document() ([]byte, error) {
 	if a.info.Description != "" {
 		info["description"] = a.info.Description
 	}
-	comps := map[string]any{"schemas": d.components()}
+	schemas, err := d.components()
+	if err != nil {
+		return nil, err
+	}
+	comps := map[string]any{"schemas": schemas}
 	if len(d.schemes) > 0 {
 		comps["securitySchemes"] = d.schemes
 	}

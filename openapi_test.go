@@ -111,9 +111,9 @@ func TestAPISecurity(t *testing.T) {
 		{"DPoP required", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithDPoP(jwtauth.DPoPRequired)},
 			map[string]any{"dpopAuth": dpopScheme},
 			[]any{map[string]any{"dpopAuth": []any{"a:read", "a:write"}}}, nil},
-		{"optional credentials", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithCredentialsOptional()},
+		{"optional credentials, but Require needs a token", jwtauth.HMAC("HS256", secret), []jwtauth.Option{jwtauth.WithCredentialsOptional()},
 			map[string]any{"bearerAuth": bearer},
-			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}, map[string]any{}}, nil},
+			[]any{map[string]any{"bearerAuth": []any{"a:read", "a:write"}}}, nil},
 		{"OIDC", oidc, []jwtauth.Option{jwtauth.WithIssuer(issuer), jwtauth.WithAudience("api")},
 			map[string]any{"bearerAuth": bearer, "openIdConnect": map[string]any{
 				"type": "openIdConnect", "openIdConnectUrl": strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration",
@@ -445,3 +445,111 @@ func doRequest(h http.Handler, method, target, body string) *httptest.ResponseRe
 	h.ServeHTTP(rec, r)
 	return rec
 }
+
+// TestAPIOptionalCredentials: without a Require, a route of a middleware
+// with optional credentials also lists the empty requirement (no token).
+func TestAPIOptionalCredentials(t *testing.T) {
+	t.Parallel()
+	mw, err := jwtauth.New(jwtauth.HMAC("HS256", secret), jwtauth.WithCredentialsOptional(), jwtauth.WithDPoP(jwtauth.DPoPDisabled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := newAPI()
+	api.Handle(http.NewServeMux(), "GET /x", mw.Handler(mustHandle(t, getNothing)))
+	want := []any{map[string]any{"bearerAuth": []any{}}, map[string]any{}}
+	if diff := cmp.Diff(want, at(document(t, api), "paths", "/x", "get", "security")); diff != "" {
+		t.Errorf("security (-want +got):\n%s", diff)
+	}
+}
+
+type money struct{ cents int64 }
+
+func (m money) MarshalJSON() ([]byte, error) { return []byte(`"12.34"`), nil }
+
+type withMoney struct {
+	Price money `json:"price"`
+}
+
+type withNumber struct {
+	N json.Number `json:"n"`
+}
+
+// TestAPIOutputMarshalers: a response type that writes itself (a
+// json.Marshaler, json.Number) anywhere inside is published as any JSON,
+// not as the fields json.Marshal does not write.
+func TestAPIOutputMarshalers(t *testing.T) {
+	t.Parallel()
+	api := newAPI()
+	mux := http.NewServeMux()
+	api.Handle(mux, "GET /money", mustHandle(t, func(context.Context, jwtauth.NoInput) (withMoney, error) { return withMoney{}, nil }))
+	api.Handle(mux, "GET /number", mustHandle(t, func(context.Context, jwtauth.NoInput) ([]withNumber, error) { return nil, nil }))
+	api.Handle(mux, "GET /person", mustHandle(t, func(context.Context, jwtauth.NoInput) (jwtauth.Person, error) { return jwtauth.Person{}, nil }))
+	doc := document(t, api)
+	for path, want := range map[string]any{
+		"/money":  map[string]any{},
+		"/number": map[string]any{},
+		"/person": map[string]any{"$ref": "#/components/schemas/Person"},
+	} {
+		got := at(doc, "paths", path, "get", "responses", "200", "content", "application/json", "schema")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s schema (-want +got):\n%s", path, diff)
+		}
+	}
+}
+
+// TestAPIDocumentErrors: documents OpenAPI forbids, or that would depend on
+// the order of registration, are errors.
+func TestAPIDocumentErrors(t *testing.T) {
+	t.Parallel()
+	type item struct {
+		A int `json:"a"`
+	}
+	first := mustHandle(t, func(_ context.Context, in item) (jwtauth.NoContent, error) { return jwtauth.NoContent{}, nil })
+	second := func() http.Handler {
+		type item struct {
+			B string `json:"b"`
+		}
+		return mustHandle(t, func(_ context.Context, in item) (jwtauth.NoContent, error) { return jwtauth.NoContent{}, nil })
+	}()
+	var loop loopWrapper
+	loop.self = &loop
+	tests := []struct {
+		name string
+		reg  func(*jwtauth.API, *http.ServeMux)
+		want string
+	}{
+		{"paths differing only in parameter names", func(a *jwtauth.API, m *http.ServeMux) {
+			a.Handle(m, "GET /a/{x}", mustHandle(t, getNothing))
+			a.Handle(m, "POST /a/{y}", mustHandle(t, getNothing))
+		}, "paths /a/{x} and /a/{y} differ only in parameter names"},
+		{"two types of one name", func(a *jwtauth.API, m *http.ServeMux) {
+			a.Handle(m, "POST /a", first)
+			a.Handle(m, "POST /b", second)
+		}, `two types are named "item"`},
+		{"WithResponse on a documented status", func(a *jwtauth.API, m *http.ServeMux) {
+			a.Handle(m, "GET /a", mustHandle(t, getNothing), jwtauth.WithResponse(204, "mine"))
+		}, "WithResponse(204): the status is already documented"},
+		{"WithResponse twice", func(a *jwtauth.API, m *http.ServeMux) {
+			a.Handle(m, "GET /a", mustHandle(t, getNothing), jwtauth.WithResponse(404, ""), jwtauth.WithResponse(404, ""))
+		}, "WithResponse(404): the status is already documented"},
+		{"a Wrapper loop", func(a *jwtauth.API, m *http.ServeMux) {
+			a.Handle(m, "GET /a", &loop)
+		}, "more than 64 handlers in the chain"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := newAPI()
+			tc.reg(api, http.NewServeMux())
+			if _, err := api.OpenAPI(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("OpenAPI error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// loopWrapper unwraps to itself.
+type loopWrapper struct{ self *loopWrapper }
+
+func (l *loopWrapper) ServeHTTP(http.ResponseWriter, *http.Request) {}
+func (l *loopWrapper) Unwrap() http.Handler                         { return l.self }

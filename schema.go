@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -62,15 +63,17 @@ func newSchemas() *schemas { return &schemas{comps: map[compKey]*component{}} }
 // body returns the schema of a request body of type t, decoded with unknown
 // fields ignored if lax: the body must be present and not null.
 func (s *schemas) body(t *typeRules, lax bool) (any, error) {
-	return s.value(t, nil, lax)
+	return s.value(t, &rules{Required: true, MinLen: -1, MaxLen: -1}, lax) // null is "missing"
 }
 
 // output returns the schema of a response body of Go type t: from its rules
-// when the decoder could read it, else {} (any JSON), since a type that
-// json.Marshal writes need not be one the decoder reads.
+// when the decoder could read it and json.Marshal writes what the rules
+// say, else {} (any JSON): a type that json.Marshal writes need not be one
+// the decoder reads, and a json.Marshaler, encoding.TextMarshaler or
+// json.Number anywhere in it writes something else.
 func (s *schemas) output(t reflect.Type) any {
 	tr := rulesFor(t)
-	if tr.err != nil {
+	if tr.err != nil || marshalsOtherwise(tr, map[*typeRules]bool{}) {
 		return map[string]any{}
 	}
 	sch, err := s.value(tr, nil, false)
@@ -78,6 +81,35 @@ func (s *schemas) output(t reflect.Type) any {
 		return map[string]any{}
 	}
 	return sch
+}
+
+var (
+	marshalerType     = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	jsonNumberType    = reflect.TypeFor[json.Number]()
+)
+
+// marshalsOtherwise reports whether json.Marshal writes a value of t, or of
+// a type inside it, otherwise than its rules describe.
+func marshalsOtherwise(t *typeRules, seen map[*typeRules]bool) bool {
+	if t == nil || seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch {
+	case t.Type == timeType || t.Type == rawMessageType:
+		return false // written as their rules say
+	case t.Type == jsonNumberType,
+		t.Type.Implements(marshalerType), reflect.PointerTo(t.Type).Implements(marshalerType),
+		t.Type.Implements(textMarshalerType), reflect.PointerTo(t.Type).Implements(textMarshalerType):
+		return true
+	}
+	for i := range t.Fields {
+		if marshalsOtherwise(t.Fields[i].Type, seen) {
+			return true
+		}
+	}
+	return marshalsOtherwise(t.Elem, seen)
 }
 
 // value returns the schema of a value of t (pointers included) with the
@@ -90,8 +122,12 @@ func (s *schemas) value(t *typeRules, ru *rules, lax bool) (any, error) {
 		base, nullable = base.Elem, true
 	}
 	switch base.Kind {
-	case kSlice, kMap, kBytes, kAny, kRaw, kUnmarshaler:
+	case kSlice, kMap, kBytes, kAny, kRaw:
 		nullable = true
+	case kUnmarshaler:
+		// Given to the unmarshaler, which takes null (time.Time: the zero
+		// value) or refuses it (jwt.NumericDate).
+		nullable = base.Type != numericDateType
 	}
 	required := ru != nil && ru.Required
 	if required {
@@ -200,7 +236,8 @@ func (s *schemas) base(t *typeRules, ru *rules, lax bool) (any, error) {
 	case kUnmarshaler:
 		switch t.Type {
 		case timeType:
-			m["type"], m["format"] = "string", "date-time"
+			// The pattern is ECMA-262 as written: ASCII classes only.
+			m["type"], m["format"], m["pattern"] = "string", "date-time", dateTimePattern
 		case numericDateType:
 			m["type"] = "number"
 		}
@@ -249,7 +286,17 @@ func numberSchema(m map[string]any, t *typeRules, ru *rules) {
 		}
 	}
 	if ru.oneOfNum != nil {
-		m["enum"] = anySlice(ru.oneOfNum)
+		enum := ru.oneOfNum
+		if t.Kind == kFloat && t.Bits == 32 {
+			// The decoder compares at float32 precision, which an enum
+			// cannot say; the values as written agree on them as written.
+			enum = nil
+			for _, v := range ru.OneOf {
+				x, _ := strconv.ParseFloat(v, 64)
+				enum = append(enum, x)
+			}
+		}
+		m["enum"] = anySlice(enum)
 	}
 	for k, v := range m {
 		if f, ok := v.(float64); ok {
@@ -360,7 +407,7 @@ var componentName = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
 // name cannot hold become _), qualified by its package path when two types
 // would share it, with "-Lax" for a type also decoded with unknown fields
 // allowed. Names depend only on the set of types, not on the order met.
-func (s *schemas) name(reserved ...string) map[string]any {
+func (s *schemas) name(reserved ...string) (map[string]any, error) {
 	short := func(c *component) string {
 		return strings.Trim(componentName.ReplaceAllString(c.key.t.Name(), "_"), "_")
 	}
@@ -384,13 +431,13 @@ func (s *schemas) name(reserved ...string) map[string]any {
 		if c.key.lax {
 			n += "-Lax"
 		}
-		for out[n] != nil { // two types of one name in one package (declared in functions)
-			n += "_"
+		if out[n] != nil { // two types of one name in one package (declared in functions)
+			return nil, fmt.Errorf("jwtauth: API: two types are named %s in package %s; rename one", strconv.Quote(c.key.t.Name()), strconv.Quote(c.key.t.PkgPath()))
 		}
 		c.name = n
 		out[n] = c.schema
 	}
-	return out
+	return out, nil
 }
 
 // sortedKeys returns the keys of m in sorted order.

@@ -28,15 +28,19 @@ type schemaLimits struct {
 	When time.Time `json:"when" validate:"required"`
 }
 
-// schemaOf returns the schemas of t, components named, as plain JSON values.
+// schemaOf returns the schemas of a value of type typ that is not a
+// required field, components named, as plain JSON values.
 func schemaOf(t *testing.T, typ reflect.Type, lax bool) (root any, comps map[string]any) {
 	t.Helper()
 	s := newSchemas()
-	sch, err := s.body(rulesFor(typ), lax)
+	sch, err := s.value(rulesFor(typ), nil, lax)
 	if err != nil {
 		t.Fatal(err)
 	}
-	named := s.name("HTTPError")
+	named, err := s.name("HTTPError")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out struct {
 		Root  any            `json:"root"`
 		Comps map[string]any `json:"comps"`
@@ -68,7 +72,7 @@ func TestSchemaShapes(t *testing.T) {
 				"minimum": float64(-1 << 63), "maximum": float64(1<<63 - 1)},
 		}},
 		{"map", reflect.TypeFor[map[string]bool](), false, map[string]any{"type": []any{"object", "null"}, "additionalProperties": map[string]any{"type": "boolean"}}},
-		{"time.Time", reflect.TypeFor[time.Time](), false, map[string]any{"type": []any{"string", "null"}, "format": "date-time"}},
+		{"time.Time", reflect.TypeFor[time.Time](), false, map[string]any{"type": []any{"string", "null"}, "format": "date-time", "pattern": dateTimePattern}},
 		{"json.RawMessage", reflect.TypeFor[json.RawMessage](), false, map[string]any{}},
 		{"struct: a $ref", reflect.TypeFor[schemaNode](), false, map[string]any{"$ref": "#/components/schemas/schemaNode"}},
 		{"struct pointer: nullable $ref", reflect.TypeFor[*schemaNode](), false, map[string]any{"anyOf": []any{
@@ -84,6 +88,27 @@ func TestSchemaShapes(t *testing.T) {
 				t.Errorf("schema (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSchemaBodyNotNull checks that a body is never null, whatever its
+// type: the decoder answers null with "missing" at ["body"].
+func TestSchemaBodyNotNull(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []reflect.Type{reflect.TypeFor[*Person](), reflect.TypeFor[[]int](), reflect.TypeFor[map[string]int](), reflect.TypeFor[any]()} {
+		s := newSchemas()
+		sch, err := s.body(rulesFor(typ), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.name(); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(sch)
+		if strings.Contains(string(b), `"null"`) == (typ != reflect.TypeFor[any]()) {
+			// any is {"not":{"type":"null"}}: null appears, negated.
+			t.Errorf("body of %v: %s", typ, b)
+		}
 	}
 }
 
@@ -116,7 +141,7 @@ func TestSchemaComponents(t *testing.T) {
 			"word": map[string]any{"type": "string", "enum": []any{"a", "b"}},
 			"opt":  map[string]any{"type": []any{"string", "null"}, "enum": []any{"a", "b", nil}},
 			"any":  map[string]any{"not": map[string]any{"type": "null"}},
-			"when": map[string]any{"type": "string", "format": "date-time"},
+			"when": map[string]any{"type": "string", "format": "date-time", "pattern": dateTimePattern},
 		},
 	}}
 	if diff := cmp.Diff(want, comps); diff != "" {
@@ -136,7 +161,9 @@ func TestSchemaExactIntegerBounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.name()
+	if _, err := s.name(); err != nil {
+		t.Fatal(err)
+	}
 	b, err := json.Marshal(sch)
 	if err != nil {
 		t.Fatal(err)

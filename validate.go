@@ -388,6 +388,9 @@ func parseBound(ru *rules, base *typeRules, r rule) string {
 	if base.Kind == kFloat && base.Bits == 32 {
 		// Compare at the field's precision: max=0.1 must admit 0.1.
 		x = float64(float32(x))
+		if math.IsInf(x, 0) {
+			return "beyond the range of float32"
+		}
 	}
 	switch r.key {
 	case "min":
@@ -452,8 +455,14 @@ func parseOneOf(ru *rules, base *typeRules, r rule) string {
 		quoted[i] = "'" + v + "'"
 		if numeric {
 			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return fmt.Sprintf("%q is not a number", v)
+			if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+				return fmt.Sprintf("%q is not a finite number", v)
+			}
+			if base.Kind == kFloat && base.Bits == 32 {
+				// At the field's precision, as the decoded value is.
+				if x = float64(float32(x)); math.IsInf(x, 0) {
+					return fmt.Sprintf("%q is beyond the range of float32", v)
+				}
 			}
 			ru.oneOfNum = append(ru.oneOfNum, x)
 			quoted[i] = v

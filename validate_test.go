@@ -426,6 +426,24 @@ func TestExclusiveBoundsAndPatternTagErrors(t *testing.T) {
 		"gt not below lt": {func() error { _, err := DecodeBytes[gtNotBelowLt](nil); return err }, `jwtauth: jwtauth.gtNotBelowLt.A: validate: gt is not less than lt, so no number can pass`},
 		"pattern on int":  {func() error { _, err := DecodeBytes[patternOnInt](nil); return err }, `jwtauth: jwtauth.patternOnInt.A: pattern is for strings`},
 		"invalid pattern": {func() error { _, err := DecodeBytes[badPattern](nil); return err }, `jwtauth: jwtauth.badPattern.A: pattern is not a valid RE2 expression`},
+		"float32 bound beyond its range": {func() error {
+			_, err := DecodeBytes[struct {
+				A float32 `validate:"max=1e39"`
+			}](nil)
+			return err
+		}, `jwtauth: struct { A float32 "validate:\"max=1e39\"" }.A: validate "max=1e39": beyond the range of float32`},
+		"oneof NaN": {func() error {
+			_, err := DecodeBytes[struct {
+				A float64 `validate:"oneof=NaN 1"`
+			}](nil)
+			return err
+		}, `jwtauth: struct { A float64 "validate:\"oneof=NaN 1\"" }.A: validate "oneof=NaN 1": "NaN" is not a finite number`},
+		"oneof beyond float32": {func() error {
+			_, err := DecodeBytes[struct {
+				A float32 `validate:"oneof=1 1e39"`
+			}](nil)
+			return err
+		}, `jwtauth: struct { A float32 "validate:\"oneof=1 1e39\"" }.A: validate "oneof=1 1e39": "1e39" is beyond the range of float32`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -435,5 +453,19 @@ func TestExclusiveBoundsAndPatternTagErrors(t *testing.T) {
 				t.Errorf("error %v, want a *TagError starting %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestFloat32OneOf: oneof values of a float32 field are compared at float32
+// precision, as the decoded value is, so oneof=0.1 admits 0.1.
+func TestFloat32OneOf(t *testing.T) {
+	t.Parallel()
+	type f32 struct {
+		A float32 `json:"a" validate:"oneof=0.1 0.5"`
+	}
+	for body, ok := range map[string]bool{`{"a":0.1}`: true, `{"a":0.5}`: true, `{"a":0.2}`: false} {
+		if _, err := DecodeBytes[f32]([]byte(body)); (err == nil) != ok {
+			t.Errorf("%s: error %v, want ok %v", body, err, ok)
+		}
 	}
 }
