@@ -374,3 +374,44 @@ func TestUnmarshalerErrorsNeverEchoInput(t *testing.T) {
 		})
 	}
 }
+
+// TestDateTimeStrictRFC3339: a time.Time is read as an RFC 3339 date-time
+// only, not as everything time.Time's UnmarshalJSON takes, and JSON escapes
+// are read as the characters they stand for.
+func TestDateTimeStrictRFC3339(t *testing.T) {
+	t.Parallel()
+	type when struct {
+		T time.Time `json:"t"`
+	}
+	tests := []struct {
+		in   string
+		want time.Time // zero: refused with datetime_parsing
+	}{
+		{`"2024-01-02T03:04:05Z"`, time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)},
+		{`"2024-01-02T03:04:05.5+00:00"`, time.Date(2024, 1, 2, 3, 4, 5, 5e8, time.UTC)},
+		{`"2024\u002d01-02T03:04:05Z"`, time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)},
+		{`"2024-02-29T00:00:00Z"`, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)},
+		{`"2023-02-29T00:00:00Z"`, time.Time{}},
+		{`"2024-01-02T3:04:05Z"`, time.Time{}},
+		{`"2024-01-02T03:04:05,5Z"`, time.Time{}},
+		{`"2024-01-02T03:04:05-24:00"`, time.Time{}},
+		{`"2024-01-02T03:04:05+01:60"`, time.Time{}},
+		{`"2024-01-02T03:04:05+0100"`, time.Time{}},
+		{`"2024-01-02 03:04:05Z"`, time.Time{}},
+		{`"2024-01-02t03:04:05z"`, time.Time{}},
+		{`"2016-12-31T23:59:60Z"`, time.Time{}},
+	}
+	for _, tc := range tests {
+		got, err := DecodeBytes[when]([]byte(`{"t":` + tc.in + `}`))
+		if tc.want.IsZero() {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Errors[0].Type != "datetime_parsing" {
+				t.Errorf("%s: error %v, want datetime_parsing", tc.in, err)
+			}
+			continue
+		}
+		if err != nil || !got.T.Equal(tc.want) {
+			t.Errorf("%s: %v, %v; want %v", tc.in, got.T, err, tc.want)
+		}
+	}
+}
