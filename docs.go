@@ -14,9 +14,18 @@ import (
 
 // DefaultSwaggerUIAssets is the base URL under which the docs page loads
 // swagger-ui-bundle.js and swagger-ui.css unless [WithSwaggerUIAssets] sets
-// another: the swagger-ui-dist npm package, major version 5, on the jsDelivr
-// CDN, as FastAPI's swagger_js_url and swagger_css_url.
-const DefaultSwaggerUIAssets = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+// another: the swagger-ui-dist npm package on the jsDelivr CDN, as FastAPI's
+// swagger_js_url and swagger_css_url, but at an exact version whose files
+// the page pins by their SHA-384 (Subresource Integrity), so that the CDN
+// cannot serve other code to the page that holds the user's token.
+const DefaultSwaggerUIAssets = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/"
+
+// The Subresource Integrity of DefaultSwaggerUIAssets' files; a test checks
+// them against the npm package of the same version.
+const (
+	defaultBundleIntegrity = "sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEfScduGpSyF3ZSSLkX9"
+	defaultCSSIntegrity    = "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I"
+)
 
 // DocsOption configures [API.Mount].
 type DocsOption func(*docsConfig) error
@@ -75,7 +84,9 @@ func WithSwaggerUIAssets(baseURL string) DocsOption {
 }
 
 // assetOrigin returns the CSP source of the assets' base URL: 'self' for a
-// path, else its scheme and host.
+// path, else its scheme, host and path (CSP level 3 matches a source ending
+// in "/" as a path prefix), so that only the assets' directory is allowed,
+// not everything the host serves.
 func assetOrigin(base string) (string, error) {
 	if strings.HasPrefix(base, "/") && !strings.HasPrefix(base, "//") {
 		if strings.ContainsAny(base, " ?#\"'<>\\") {
@@ -84,7 +95,7 @@ func assetOrigin(base string) (string, error) {
 		return "'self'", nil
 	}
 	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(base, " \"'<>\\;,") {
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(base, " \"'<>\\;,*") {
 		return "", fmt.Errorf("%s is not an https URL or an absolute path", strconv.Quote(base))
 	}
 	switch {
@@ -93,7 +104,11 @@ func assetOrigin(base string) (string, error) {
 	default:
 		return "", fmt.Errorf("%s: assets must come over https (http only from a loopback host)", strconv.Quote(base))
 	}
-	return u.Scheme + "://" + u.Host, nil
+	path := u.EscapedPath()
+	if !strings.HasSuffix(path, "/") {
+		path += "/"
+	}
+	return u.Scheme + "://" + u.Host + path, nil
 }
 
 // Mount builds the API's document, once, and registers on mux, with no
@@ -105,14 +120,19 @@ func assetOrigin(base string) (string, error) {
 //     document's security schemes and whose "Try it out" calls this server.
 //
 // The page loads Swagger UI's script and stylesheet from
-// [DefaultSwaggerUIAssets] unless [WithSwaggerUIAssets] names another base;
-// nothing else. Its Content-Security-Policy allows scripts, styles, fonts
-// and images from the asset origin only (images also as data: URLs, which
-// Swagger UI's stylesheet uses for its icons), the one inline script by its
-// hash, and connections to this server and, for openIdConnect schemes, the
-// issuers' origins (Swagger UI reads their discovery documents); no frames,
-// no form posts elsewhere. Both responses send X-Content-Type-Options:
-// nosniff.
+// [DefaultSwaggerUIAssets], pinned by their hashes, unless
+// [WithSwaggerUIAssets] names another base; nothing else. Its
+// Content-Security-Policy allows scripts, styles, fonts and images from the
+// assets' directory only (images also as data: URLs, which Swagger UI's
+// stylesheet uses for its icons), the one inline script by its hash, and
+// connections to this server and, for openIdConnect schemes, the issuers'
+// origins (Swagger UI reads their discovery documents); no frames, no form
+// posts elsewhere. Both responses send X-Content-Type-Options: nosniff.
+//
+// Swagger UI's Authorize works for bearer tokens, API keys and an
+// [WithOAuth2Password] token endpoint; for openIdConnect schemes it shows
+// the provider's flows but cannot complete them, since the page has no
+// OAuth 2.0 redirect endpoint and may connect only to this server.
 //
 // Mount returns the errors of [API.OpenAPI] and of its options; after it,
 // [API.Handle] panics. Register every route first.
@@ -155,10 +175,12 @@ func (a *API) issuerOrigins() []string {
 		}
 		for _, v := range op.mw.verifiers() {
 			if o, ok := v.keys.(*OIDC); ok {
-				if u, err := url.Parse(o.Issuer()); err == nil {
-					if origin := u.Scheme + "://" + u.Host; !containsAll(out, []string{origin}) {
-						out = append(out, origin)
-					}
+				u, err := url.Parse(o.Issuer())
+				if err != nil || u.Host == "" || strings.ContainsAny(u.Host, " \"'<>\\;,*") {
+					continue // not a source a policy can hold; NewOIDC refuses such issuers anyway
+				}
+				if origin := u.Scheme + "://" + u.Host; !containsAll(out, []string{origin}) {
+					out = append(out, origin)
 				}
 			}
 		}
@@ -184,17 +206,22 @@ func swaggerPage(title string, c docsConfig, connect []string) (page []byte, csp
 		", {presets: [SwaggerUIBundle.presets.apis]}));"
 	sum := sha256.Sum256([]byte(script))
 	assets := html.EscapeString(c.assets)
+	bundleAttrs, cssAttrs := "", ""
+	if c.assets == DefaultSwaggerUIAssets {
+		bundleAttrs = ` integrity="` + defaultBundleIntegrity + `" crossorigin="anonymous"`
+		cssAttrs = ` integrity="` + defaultCSSIntegrity + `" crossorigin="anonymous"`
+	}
 	page = []byte(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>` + html.EscapeString(title) + ` - Swagger UI</title>
-<link rel="stylesheet" href="` + assets + `swagger-ui.css">
+<link rel="stylesheet" href="` + assets + `swagger-ui.css"` + cssAttrs + `>
 </head>
 <body>
 <div id="swagger-ui"></div>
-<script src="` + assets + `swagger-ui-bundle.js"></script>
+<script src="` + assets + `swagger-ui-bundle.js"` + bundleAttrs + `></script>
 <script>` + script + `</script>
 </body>
 </html>

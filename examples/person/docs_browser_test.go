@@ -117,7 +117,12 @@ func TestDocsBrowser(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var assetLog requestLog
-			assets := httptest.NewServer(assetLog.wrap("", http.FileServer(http.Dir(dist))))
+			// Under a directory, as on a CDN: the policy allows that
+			// directory only.
+			assetMux := http.NewServeMux()
+			assetMux.Handle("/swagger-ui-dist/", http.StripPrefix("/swagger-ui-dist", http.FileServer(http.Dir(dist))))
+			assets := httptest.NewServer(assetLog.wrap("", assetMux))
+			assetsBase := assets.URL + "/swagger-ui-dist/"
 			t.Cleanup(assets.Close)
 			c := parse(t, tt.env)
 			c.sub, c.scope = "ada-owner", "persons:write"
@@ -130,7 +135,7 @@ func TestDocsBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(v.close)
-			h, err := newServer(v.mw, newStore(), v.ready, assets.URL)
+			h, err := newServer(v.mw, newStore(), v.ready, assetsBase)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,8 +151,8 @@ func TestDocsBrowser(t *testing.T) {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			csp := resp.Header.Get("Content-Security-Policy")
-			if !strings.Contains(csp, "script-src "+assets.URL+" ") || !strings.Contains(csp, "connect-src 'self';") {
-				t.Fatalf("/docs CSP does not name the asset origin %s and 'self': %q", assets.URL, csp)
+			if !strings.Contains(csp, "script-src "+assetsBase+" ") || !strings.Contains(csp, "connect-src 'self';") {
+				t.Fatalf("/docs CSP does not name the assets' directory %s and 'self': %q", assetsBase, csp)
 			}
 
 			dir := t.TempDir()
@@ -226,7 +231,7 @@ func TestDocsBrowser(t *testing.T) {
 			// nothing else.
 			gotAssets := assetLog.get()
 			slices.Sort(gotAssets)
-			wantAssets := []string{"GET /swagger-ui-bundle.js OK", "GET /swagger-ui.css OK"}
+			wantAssets := []string{"GET /swagger-ui-dist/swagger-ui-bundle.js OK", "GET /swagger-ui-dist/swagger-ui.css OK"}
 			if diff := cmp.Diff(wantAssets, gotAssets); diff != "" {
 				t.Errorf("requests the asset server answered (-want +got):\n%s", diff)
 			}

@@ -119,7 +119,7 @@ func TestDocsPublic(t *testing.T) {
 	if !strings.Contains(string(page), `<script src="http://127.0.0.1:9000/swagger-ui/swagger-ui-bundle.js">`) {
 		t.Errorf("the page does not load the bundle from -docs-assets:\n%s", page)
 	}
-	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src http://127.0.0.1:9000 'sha256-") {
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src http://127.0.0.1:9000/swagger-ui/ 'sha256-") {
 		t.Errorf("Content-Security-Policy %q does not allow the asset origin", csp)
 	}
 }
