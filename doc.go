@@ -89,8 +89,13 @@
 // numbers that a JavaScript validator, reading doubles, cannot compare
 // exactly (beyond 2^53, or not representable: 1.00000000000000000001), on
 // Validate methods and unmarshalers other than time.Time's, on the decoded
-// length of a []byte, on float32 bounds within half a float32 step, and on
-// date-times that Go and RFC 3339 read differently (an offset of ±24:00,
-// which Go takes; a space or lowercase t/z, and second 60, which RFC 3339
-// allows).
+// length of a []byte, and on float32 bounds and oneof values within half a
+// float32 step. A time.Time is read as a strict RFC 3339 date-time (upper
+// case T and Z, offsets in range, no leap second) and published with that
+// pattern beside format date-time, so Go and JSON Schema agree on every
+// date-time; JSON escapes in it are read as the characters they stand for.
+//
+// [WithOAuth2Password] declares a token endpoint, so that Swagger UI's
+// Authorize logs in with a username and password, as FastAPI's
+// OAuth2PasswordBearer does.
 package jwtauth

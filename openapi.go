@@ -110,7 +110,8 @@ type Mux interface {
 
 // MuxFunc adapts a function to [Mux], for routers whose Handle has another
 // shape. It is given the pattern as [http.ServeMux] writes it
-// ("METHOD /path/{name}"), for example for gorilla/mux:
+// ("METHOD /path/{name}"; "{name...}" and "{$}" are ServeMux's own, so
+// leave them out for another router), for example for gorilla/mux:
 //
 //	jwtauth.MuxFunc(func(pattern string, h http.Handler) {
 //		method, path, _ := strings.Cut(pattern, " ")
@@ -177,7 +178,8 @@ func WithOperationID(id string) OperationOption {
 // WithResponse documents an error response the handler itself writes, such
 // as 404 from an [*HTTPError], with status, description and the
 // {"detail": "..."} body. The library's own responses (401, 403, 413, 415,
-// 422, 503) are documented without it.
+// 422, 503) are documented without it; a status already documented, or
+// given twice, is an error. Default: no other responses.
 func WithResponse(status int, description string) OperationOption {
 	return func(op *operation) error {
 		if status < 100 || status > 599 {
