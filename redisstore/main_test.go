@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,21 @@ var (
 	sharedErr error
 )
 
+// cluster is the Redis Cluster of the tests that use one, started by the
+// first of them.
+var (
+	clusterOnce sync.Once
+	cluster     *redistest.Cluster
+	clusterErr  error
+)
+
+func clusterAddrs(tb testing.TB) []string {
+	tb.Helper()
+	clusterOnce.Do(func() { cluster, clusterErr = redistest.LaunchCluster() })
+	redistest.Need(tb, clusterErr)
+	return cluster.Addrs
+}
+
 // quiet drops go-redis's log lines (dial failures during the outage tests).
 type quiet struct{}
 
@@ -34,6 +50,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared != nil {
 		shared.Stop()
+	}
+	if cluster != nil {
+		cluster.Stop()
 	}
 	os.Exit(code)
 }
@@ -54,6 +73,40 @@ func newClient(tb testing.TB, addr string) *redis.Client {
 	tb.Cleanup(func() { c.Close() })
 	return c
 }
+
+// clientKind makes the clients of one kind of deployment.
+type clientKind struct {
+	name string
+	// start starts what the clients need and returns a function that makes
+	// one more client of the test's own.
+	start func(tb testing.TB) func() redis.UniversalClient
+}
+
+// clientKinds are the deployments the cross-instance tests run on: a single
+// node through *redis.Client (MGET), the same through a client the store
+// cannot see as one (a pipeline of GETs), and a real three-node Redis
+// Cluster (the pipeline split across nodes).
+var clientKinds = []clientKind{
+	{"single node", func(tb testing.TB) func() redis.UniversalClient {
+		addr := sharedAddr(tb)
+		return func() redis.UniversalClient { return newClient(tb, addr) }
+	}},
+	{"wrapped client", func(tb testing.TB) func() redis.UniversalClient {
+		addr := sharedAddr(tb)
+		return func() redis.UniversalClient { return wrapped{newClient(tb, addr)} }
+	}},
+	{"cluster", func(tb testing.TB) func() redis.UniversalClient {
+		addrs := clusterAddrs(tb)
+		return func() redis.UniversalClient {
+			c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true})
+			tb.Cleanup(func() { c.Close() })
+			return c
+		}
+	}},
+}
+
+// wrapped hides a client's type, as a user's own wrapper would.
+type wrapped struct{ redis.UniversalClient }
 
 // prefix returns a key prefix of the test's own, so that tests can share
 // the server in parallel.
@@ -83,20 +136,24 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 // client and store, in front of a handler that answers 200 "ok".
 type instance struct {
 	store   *redisstore.Store
-	client  *redis.Client
 	handler http.Handler
 }
 
 func newInstance(tb testing.TB, addr string, opts ...redisstore.Option) *instance {
 	tb.Helper()
-	c := newClient(tb, addr)
+	return newInstanceFor(tb, newClient(tb, addr), opts...)
+}
+
+// newInstanceFor is newInstance with a client of the caller's.
+func newInstanceFor(tb testing.TB, c redis.UniversalClient, opts ...redisstore.Option) *instance {
+	tb.Helper()
 	s := newStore(tb, c, opts...)
 	mw, err := jwtauth.New(jwtauth.HMAC("HS256", secret), jwtauth.WithRevocationCheck(s.Check))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
-	return &instance{store: s, client: c, handler: mw.Handler(ok)}
+	return &instance{store: s, handler: mw.Handler(ok)}
 }
 
 // get sends a request with tok and returns the status and Retry-After.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 	"github.com/seedb5d7e80f/jwtauth"
 	"github.com/seedb5d7e80f/jwtauth/redisstore"
 )
@@ -64,13 +65,21 @@ func TestCheckAndSet(t *testing.T) {
 // is told the key is fresh.
 func TestCheckAndSetConcurrent(t *testing.T) {
 	t.Parallel()
-	addr := sharedAddr(t)
+	for _, kind := range clientKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			testCheckAndSetConcurrent(t, kind.start(t))
+		})
+	}
+}
+
+func testCheckAndSetConcurrent(t *testing.T, newClient func() redis.UniversalClient) {
 	for _, clients := range []int{1, 3} {
 		t.Run(map[int]string{1: "one client", 3: "three clients"}[clients], func(t *testing.T) {
 			t.Parallel()
 			var stores []*redisstore.Store
 			for range clients {
-				stores = append(stores, newStore(t, newClient(t, addr)))
+				stores = append(stores, newStore(t, newClient()))
 			}
 			for round := range 5 {
 				key := "jti-" + string(rune('a'+round))

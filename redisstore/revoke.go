@@ -20,9 +20,10 @@ import (
 // signing-input hash was revoked ([Store.RevokeHash]). A token without jti
 // or sub is checked for what it has; the hash is always checked.
 //
-// The checks cost one round trip: a pipeline of one GET per applicable key
-// (single-key commands, so Redis Cluster routes each to its node; go-redis
-// sends the pipeline to those nodes in parallel). With
+// The checks cost one round trip: one MGET of the keys that apply on a
+// *redis.Client (single node or Sentinel), or a pipeline of one GET per key
+// on other clients (single-key commands, so Redis Cluster routes each to
+// its node; go-redis sends the pipeline to those nodes in parallel). With
 // [WithNotRevokedCache], a token found not revoked recently costs none.
 //
 // When Redis does not answer within the timeout ([WithTimeout], default
@@ -39,51 +40,85 @@ func (s *Store) Check(ctx context.Context, t jwtauth.TokenInfo) error {
 		}
 		gen = s.cache.generation()
 	}
+	// The keys that apply, hash first; vals gets each one's value, nil if
+	// absent.
+	var keys [3]string
+	keys[0] = s.hashKey(t.Hash)
+	n, idAt, subAt := 1, -1, -1
+	if t.ID != "" {
+		keys[n], idAt = s.key(kindID, t.ID), n
+		n++
+	}
+	if t.Subject != "" {
+		keys[n], subAt = s.key(kindSubject, t.Subject), n
+		n++
+	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	var id, sub *redis.StringCmd
-	var hash *redis.IntCmd
-	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		if t.ID != "" {
-			id = p.Get(ctx, s.key(kindID, t.ID))
-		}
-		if t.Subject != "" {
-			sub = p.Get(ctx, s.key(kindSubject, t.Subject))
-		}
-		hash = p.Exists(ctx, s.hashKey(t.Hash))
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	vals, err := s.get(ctx, keys[:n])
+	if err != nil {
 		return s.checkFailed(err)
 	}
-	if id != nil {
-		switch err := id.Err(); {
-		case err == nil:
-			return errRevokedID
-		case !errors.Is(err, redis.Nil):
-			return s.checkFailed(err)
-		}
-	}
-	if sub != nil {
-		switch v, err := sub.Int64(); {
-		case err == nil:
-			if t.IssuedAt.IsZero() || t.IssuedAt.UnixMilli() < v {
-				return errRevokedSubject
-			}
-		case !errors.Is(err, redis.Nil):
-			return s.checkFailed(err)
-		}
-	}
-	switch n, err := hash.Result(); {
-	case err != nil:
-		return s.checkFailed(err)
-	case n > 0:
+	switch {
+	case vals[0] != nil:
 		return errRevokedHash
+	case idAt > 0 && vals[idAt] != nil:
+		return errRevokedID
+	case subAt > 0 && vals[subAt] != nil:
+		cutoff, err := strconv.ParseInt(*vals[subAt], 10, 64)
+		if err != nil {
+			return s.checkFailed(errors.New("a subject entry is not a number"))
+		}
+		if t.IssuedAt.IsZero() || t.IssuedAt.UnixMilli() < cutoff {
+			return errRevokedSubject
+		}
 	}
 	if s.cache != nil {
 		s.cache.put(t.Hash, now, gen)
 	}
 	return nil
+}
+
+// get reads keys in one round trip: one MGET on a *redis.Client (a single
+// node, or Sentinel's master), whose keys all live on one server, or else
+// (Cluster, Ring, other clients) a pipeline of one GET per key, which
+// go-redis sends to each key's node. A nil value is an absent key.
+func (s *Store) get(ctx context.Context, keys []string) ([]*string, error) {
+	vals := make([]*string, len(keys))
+	if s.single {
+		res, err := s.client.MGet(ctx, keys...).Result()
+		if err != nil {
+			return nil, err
+		}
+		if len(res) != len(keys) {
+			return nil, errors.New("MGET answered with the wrong number of values")
+		}
+		for i, v := range res {
+			if str, ok := v.(string); ok {
+				vals[i] = &str
+			}
+		}
+		return vals, nil
+	}
+	cmds := make([]*redis.StringCmd, len(keys))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, k)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	for i, c := range cmds {
+		switch v, err := c.Result(); {
+		case err == nil:
+			vals[i] = &v
+		case !errors.Is(err, redis.Nil):
+			return nil, err
+		}
+	}
+	return vals, nil
 }
 
 func (s *Store) checkFailed(err error) error {

@@ -23,7 +23,15 @@ import (
 // accepted.
 func TestRevocationAcrossInstances(t *testing.T) {
 	t.Parallel()
-	addr := sharedAddr(t)
+	for _, kind := range clientKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			testRevocationAcrossInstances(t, kind.start(t))
+		})
+	}
+}
+
+func testRevocationAcrossInstances(t *testing.T, newClient func() redis.UniversalClient) {
 	now := time.Now()
 	exp := now.Add(time.Hour)
 	tests := []struct {
@@ -70,7 +78,7 @@ func TestRevocationAcrossInstances(t *testing.T) {
 			}
 			var ins []*instance
 			for range 3 {
-				ins = append(ins, newInstance(t, addr))
+				ins = append(ins, newInstanceFor(t, newClient()))
 			}
 			statuses := func(names []string) map[string][]int {
 				got := map[string][]int{}
@@ -238,24 +246,28 @@ func TestEntriesExpire(t *testing.T) {
 	})
 }
 
-// TestCheckOneRoundTrip: a token without jti or sub costs one EXISTS;
-// one with both, a pipeline of three commands; either way one round trip.
+// TestCheckOneRoundTrip: a check is one round trip, whatever applies: one
+// MGET on a *redis.Client, a pipeline of one GET per key on any other
+// client (here a *redis.Client the store cannot see as one).
 func TestCheckOneRoundTrip(t *testing.T) {
 	t.Parallel()
 	c := newClient(t, sharedAddr(t))
 	hook := &countHook{}
 	c.AddHook(hook)
-	s := newStore(t, c)
 	tests := []struct {
-		name string
-		info jwtauth.TokenInfo
-		want []string
+		name   string
+		client redis.UniversalClient
+		info   jwtauth.TokenInfo
+		want   []string
 	}{
-		{"hash only", jwtauth.TokenInfo{}, []string{"exists"}},
-		{"jti, sub and hash", jwtauth.TokenInfo{ID: "i", Subject: "s"}, []string{"get", "get", "exists"}},
+		{"*redis.Client, hash only", c, jwtauth.TokenInfo{}, []string{"mget"}},
+		{"*redis.Client, jti, sub and hash", c, jwtauth.TokenInfo{ID: "i", Subject: "s"}, []string{"mget"}},
+		{"other client, hash only", wrapped{c}, jwtauth.TokenInfo{}, []string{"get"}},
+		{"other client, jti, sub and hash", wrapped{c}, jwtauth.TokenInfo{ID: "i", Subject: "s"}, []string{"get", "get", "get"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t, tt.client)
 			hook.take()
 			if err := s.Check(context.Background(), tt.info); err != nil {
 				t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 // and the revoked tokens are accepted again until they expire.
 type Store struct {
 	client redis.UniversalClient
+	single bool // client is a *redis.Client: every key on one server, so MGET serves
 	cfg    config
 	cache  *notRevokedCache // nil without WithNotRevokedCache
 }
@@ -56,7 +57,8 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 			return nil, errors.New("redisstore: the client's ContextTimeoutEnabled is false, so WithTimeout could not bound its calls; set it in the client's options (or see WithoutContextTimeoutCheck)")
 		}
 	}
-	s := &Store{client: client, cfg: cfg}
+	_, single := client.(*redis.Client)
+	s := &Store{client: client, single: single, cfg: cfg}
 	if cfg.cacheSize > 0 {
 		s.cache = newNotRevokedCache(cfg.cacheSize, cfg.cacheAge)
 	}

@@ -31,20 +31,22 @@ type Server struct {
 	Addr string
 	dir  string
 	port int
-	own  bool // dir is ours to remove
+	own  bool     // dir is ours to remove
+	args []string // extra arguments of redis-server
 	cmd  *exec.Cmd
 	exit chan error
 }
 
-// Launch starts a redis-server in its own temporary directory, for
-// TestMain; the caller stops it with [Server.Stop]. It returns an error
+// Launch starts a redis-server in its own temporary directory, with args
+// added to its command line, for TestMain; the caller stops it with
+// [Server.Stop]. It returns an error
 // wrapping [ErrNotInstalled] if there is no redis-server.
-func Launch() (*Server, error) {
+func Launch(args ...string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "redistest-")
 	if err != nil {
 		return nil, err
 	}
-	s, err := launch(dir)
+	s, err := launch(dir, args...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -80,7 +82,7 @@ func Need(tb testing.TB, err error) {
 	}
 }
 
-func launch(dir string) (*Server, error) {
+func launch(dir string, args ...string) (*Server, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotInstalled, err)
 	}
@@ -90,7 +92,7 @@ func launch(dir string) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, port: port}
+		s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, port: port, args: args}
 		if last = s.start(); last == nil {
 			return s, nil
 		}
@@ -110,10 +112,11 @@ func freePort() (int, error) {
 // start runs redis-server on s.port and waits until it answers PING.
 func (s *Server) start() error {
 	log := filepath.Join(s.dir, fmt.Sprintf("redis-%d.log", s.port))
-	s.cmd = exec.Command("redis-server",
+	args := append([]string{
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir,
-		"--logfile", log, "--daemonize", "no")
+		"--logfile", log, "--daemonize", "no"}, s.args...)
+	s.cmd = exec.Command("redis-server", args...)
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
@@ -202,4 +205,58 @@ func (s *Server) Up() error {
 		return errors.New("redistest: server is running")
 	}
 	return s.start()
+}
+
+// Cluster is a Redis Cluster of three masters (no replicas), every slot
+// assigned.
+type Cluster struct {
+	// Addrs are the nodes' host:port addresses.
+	Addrs []string
+	nodes []*Server
+}
+
+// LaunchCluster starts a [Cluster] in temporary directories; the caller
+// stops it with [Cluster.Stop]. It returns an error wrapping
+// [ErrNotInstalled] without redis-server or redis-cli.
+func LaunchCluster() (*Cluster, error) {
+	if _, err := exec.LookPath("redis-cli"); err != nil {
+		return nil, fmt.Errorf("%w (redis-cli): %v", ErrNotInstalled, err)
+	}
+	c := &Cluster{}
+	for range 3 {
+		s, err := Launch("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000")
+		if err != nil {
+			c.Stop()
+			return nil, err
+		}
+		c.nodes = append(c.nodes, s)
+		c.Addrs = append(c.Addrs, s.Addr)
+	}
+	create := exec.Command("redis-cli", append(append([]string{"--cluster", "create"}, c.Addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
+	if out, err := create.CombinedOutput(); err != nil {
+		c.Stop()
+		return nil, fmt.Errorf("redis-cli --cluster create: %v: %s", err, lastLines(string(out), 5))
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, n := range c.nodes {
+		for {
+			out, err := exec.Command("redis-cli", "-h", "127.0.0.1", "-p", strconv.Itoa(n.port), "cluster", "info").Output()
+			if err == nil && strings.Contains(string(out), "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				c.Stop()
+				return nil, fmt.Errorf("cluster node %s not ready within 20s: %v %s", n.Addr, err, lastLines(string(out), 3))
+			}
+			time.Sleep(50 * time.Millisecond) // the nodes agree on their own: nothing to wait on
+		}
+	}
+	return c, nil
+}
+
+// Stop stops every node.
+func (c *Cluster) Stop() {
+	for _, n := range c.nodes {
+		n.Stop()
+	}
 }
