@@ -11,7 +11,7 @@ type notRevokedCache struct {
 	maxAge time.Duration
 	size   int
 
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	entries map[[32]byte]time.Time // until when the answer may be reused
 	gen     uint64                 // counts clears, so that an answer asked for before one is not kept
 }
@@ -21,21 +21,19 @@ func newNotRevokedCache(size int, maxAge time.Duration) *notRevokedCache {
 }
 
 // fresh reports whether h was found not revoked less than maxAge before now.
+// Hits share a read lock; an expired entry is left for put to replace or
+// evict.
 func (c *notRevokedCache) fresh(h [32]byte, now time.Time) bool {
-	c.mu.Lock()
+	c.mu.RLock()
 	until, ok := c.entries[h]
-	if ok && !now.Before(until) {
-		delete(c.entries, h)
-		ok = false
-	}
-	c.mu.Unlock()
-	return ok
+	c.mu.RUnlock()
+	return ok && now.Before(until)
 }
 
 // generation returns the count of clears, to pass to put.
 func (c *notRevokedCache) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.gen
 }
 
@@ -50,9 +48,19 @@ func (c *notRevokedCache) put(h [32]byte, checked time.Time, gen uint64) {
 		return
 	}
 	if _, ok := c.entries[h]; !ok && len(c.entries) >= c.size {
-		for k := range c.entries { // evict an arbitrary entry
-			delete(c.entries, k)
-			break
+		evicted := false
+		for k, until := range c.entries { // an expired entry, or else an arbitrary one
+			if !checked.Before(until) {
+				delete(c.entries, k)
+				evicted = true
+				break
+			}
+		}
+		if !evicted {
+			for k := range c.entries {
+				delete(c.entries, k)
+				break
+			}
 		}
 	}
 	c.entries[h] = checked.Add(c.maxAge)
