@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +106,9 @@ func TestOutage(t *testing.T) {
 	for _, err := range errs {
 		if !errors.Is(err, redisstore.ErrUnavailable) || !errors.Is(err, jwtauth.ErrKeysUnavailable) {
 			t.Errorf("reported error %v does not wrap ErrUnavailable and jwtauth.ErrKeysUnavailable", err)
+		}
+		if msg := err.Error(); strings.Contains(msg, "id-1") || strings.Contains(msg, "alice") || strings.Contains(msg, tok[:20]) {
+			t.Errorf("reported error %q carries the token or its claims", msg)
 		}
 	}
 	if _, err := ins[0].store.CheckAndSet(context.Background(), "proof", time.Now().Add(time.Minute)); !errors.Is(err, jwtauth.ErrKeysUnavailable) {
