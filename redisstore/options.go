@@ -47,9 +47,9 @@ func optionError(format string, args ...any) error {
 // [DefaultPrefix] ("jwtauth:"). Every instance that should see the same
 // revocations must use the same prefix.
 //
-// Redis Cluster: the store sends only single-key commands (a request's
-// checks are a pipeline of such commands, which go-redis splits by node),
-// so it needs no hash tag. A prefix containing a hash tag such as "{auth}:"
+// Redis Cluster: on a cluster client the store sends only single-key
+// commands (a request's checks are a pipeline of GETs, which go-redis
+// splits by node), so it needs no hash tag. A prefix containing a hash tag such as "{auth}:"
 // puts every key on one slot, and so on one node, replay entries included.
 func WithPrefix(prefix string) Option {
 	return func(c *config) error {
@@ -62,8 +62,8 @@ func WithPrefix(prefix string) Option {
 }
 
 // WithTimeout bounds each call to Redis (one revocation check, revocation
-// or replay check, retries included) to d, whatever time the request's
-// context has left. Default: [DefaultTimeout] (100 ms). d must be
+// or replay check, the client's retries included) to d, or to less if the
+// request's context ends sooner. Default: [DefaultTimeout] (100 ms). d must be
 // positive. A call that runs out of time fails as an outage: closed (503)
 // unless [WithFailOpenRevocation] applies.
 func WithTimeout(d time.Duration) Option {
@@ -94,7 +94,8 @@ func WithFailOpenRevocation() Option {
 // for maxAge, for up to size tokens (keyed by [jwtauth.TokenInfo.Hash]), so
 // that a token seen again within maxAge costs no round trip. Default: no
 // cache, every check asks Redis. maxAge must be positive and at most 1
-// minute; size positive. When full, an arbitrary entry is evicted.
+// minute; size positive. When full, an expired entry is evicted, or else
+// an arbitrary one.
 //
 // Staleness: a revocation made through another instance (another Store)
 // takes effect on this instance at most maxAge later for tokens this

@@ -7,9 +7,9 @@ import (
 )
 
 // CheckAndSet records key until expiresAt and reports true if key was not
-// already recorded (unexpired); false means a replay. It is the replay
-// store of DPoP proofs (their jti, RFC 9449 section 11.1), shared by every
-// instance: one atomic SET key NX with a time to live (PX, or EX for whole
+// already recorded (unexpired); false means a replay. It implements
+// jwtauth's ReplayStore, for the DPoP proofs of RFC 9449 (section 11.1),
+// shared by every instance: one atomic SET key NX with a time to live (PX, or EX for whole
 // seconds), one round trip, so that of any number
 // of concurrent calls with one key, on any instances, exactly one reports
 // true.

@@ -10,8 +10,8 @@ import (
 
 // Store keeps revocations and DPoP proof identifiers in Redis, shared by
 // every instance of a service that uses the same Redis and prefix. Create
-// one with [New]. A Store is immutable after New and safe for concurrent
-// use; it starts no goroutine and holds no connection of its own (the
+// one with [New]. Its configuration is fixed by New, and it is safe for
+// concurrent use; it starts no goroutine and holds no connection of its own (the
 // client's pool is the caller's), so it needs no Close: close the client.
 //
 // Keys, under the prefix ([WithPrefix], default "jwtauth:"): "jti:" + jti,
@@ -19,6 +19,11 @@ import (
 // revocations, "replay:" + key for [Store.CheckAndSet]. jti and subject are
 // used as they are (Redis keys are binary-safe), so that an operator can
 // find them with redis-cli. Every key has a time to live.
+//
+// Replicas: a client that reads from replicas (ReadOnly, RouteByLatency or
+// RouteRandomly in the cluster options, ReplicaOnly for Sentinel) sees a
+// revocation only once it has replicated, and a replay check is always a
+// write, so it goes to the master.
 //
 // Persistence: the store is only as durable as the Redis behind it. A Redis
 // that restarts without its data (no RDB or AOF) forgets every revocation,
