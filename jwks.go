@@ -31,7 +31,9 @@ var defaultJWKSAlgorithms = algorithmNames(func(a *algorithm) bool { return a.fa
 // the handler of [WithJWKSErrorHandler], without affecting the others.
 //
 // Caching: the set is refreshed every 15 minutes, or sooner as its
-// Cache-Control max-age says ([WithRefreshInterval]), and when a token names
+// Cache-Control max-age says, at randomly spread times so that many
+// instances do not fetch together ([WithRefreshInterval] says how, and what
+// load N instances put on the key server), and when a token names
 // an unknown kid, at most once per cooldown ([WithRefreshCooldown], whose
 // budget the background refreshes do not use, so a newly published key is
 // accepted on its first request); concurrent lookups
@@ -131,14 +133,14 @@ func (s *JWKS) start(ctx context.Context) {
 func (s *JWKS) loop(f *jwksFetch) {
 	defer s.wg.Done()
 	defer close(s.done)
-	for f != nil {
+	for first := true; f != nil; first = false {
 		select {
 		case <-f.done:
 		case <-s.ctx.Done():
 			return
 		}
 		select {
-		case <-s.cfg.after(f.next):
+		case <-s.cfg.after(jitter(f.next, first, s.cfg.rand())):
 		case <-s.ctx.Done():
 			return
 		}
@@ -148,6 +150,28 @@ func (s *JWKS) loop(f *jwksFetch) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// Refresh jitter: the share of a background refresh's delay that is random,
+// so that instances started together (a deployment, an autoscaler) do not
+// fetch together. See [WithRefreshInterval].
+const (
+	refreshJitter      = 0.2 // a refresh comes after 80–100 % of its delay
+	firstRefreshJitter = 0.9 // the first after the start fetch, 10–100 %
+)
+
+// jitter returns the delay d of a background refresh shortened by a random
+// share of it, r in [0, 1) from the source's randomness: by up to
+// [firstRefreshJitter] for the first refresh after the start fetch, which
+// sets the instance's phase, and by up to [refreshJitter] for every later
+// one. The delay is never longer than d, so the refresh interval stays the
+// longest the source goes between refreshes. r = 0 gives d.
+func jitter(d time.Duration, first bool, r float64) time.Duration {
+	share := refreshJitter
+	if first {
+		share = firstRefreshJitter
+	}
+	return d - time.Duration(share*r*float64(d))
 }
 
 // startFetchLocked starts a fetch; s.mu must be held and no fetch in flight.

@@ -101,7 +101,7 @@ func newHarness(t *testing.T, keys []*jwttest.Key, opts ...JWKSOption) *harness 
 
 func (h *harness) newSource(t *testing.T, opts ...JWKSOption) *JWKS {
 	t.Helper()
-	all := append([]JWKSOption{withClock(h.clock.Now), withAfter(h.timer.after), WithJWKSErrorHandler(h.log.add)}, opts...)
+	all := append([]JWKSOption{withClock(h.clock.Now), withAfter(h.timer.after), withRand(noJitter), WithJWKSErrorHandler(h.log.add)}, opts...)
 	src, err := NewJWKS(context.Background(), h.srv.URL(), all...)
 	if err != nil {
 		t.Fatalf("NewJWKS: %v", err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -32,6 +33,12 @@ type TokenInfo struct {
 	// one token pass a deny list in another encoding. The
 	// verified-token cache (see [WithCache]) keys on the same hash.
 	Hash [32]byte
+	// IssuedAt is the iat claim, the zero time if absent. A store that
+	// revokes a subject's tokens issued before a cutoff compares it.
+	IssuedAt time.Time
+	// ExpiresAt is the exp claim, the zero time if absent (see
+	// [WithoutExpirationRequired]). A deny list entry need not outlive it.
+	ExpiresAt time.Time
 }
 
 // SigningInputHash returns [TokenInfo.Hash] for a compact token: the
@@ -269,6 +276,12 @@ func (m *Middleware) finish(ctx context.Context, v *verifier, p *principal, sum 
 		}
 		info.Subject, _ = p.claims.GetSubject()
 		info.ID = claimString(p.payload, "jti")
+		if iat, _ := p.claims.GetIssuedAt(); iat != nil {
+			info.IssuedAt = iat.Time
+		}
+		if exp, _ := p.claims.GetExpirationTime(); exp != nil {
+			info.ExpiresAt = exp.Time
+		}
 		if err := m.cfg.revoked(ctx, info); err != nil {
 			if errors.Is(err, ErrKeysUnavailable) {
 				return nil, err

@@ -1,6 +1,7 @@
 package jwtauth_test
 
 import (
+	"context"
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -245,4 +246,54 @@ func FuzzToken(f *testing.F) {
 			t.Fatalf("accepted a token not signed with the key: %q", tok)
 		}
 	})
+}
+
+// TestRevocationTokenInfo: the revocation check sees jti, sub, iat, exp and
+// the signing-input hash of the verified token, zero where a claim is
+// absent, on a full verification and on a cache hit alike.
+func TestRevocationTokenInfo(t *testing.T) {
+	t.Parallel()
+	full := goodClaims()
+	full["jti"] = "id-1"
+	bare := jwt.MapClaims{"iss": testIssuer, "aud": testAudience}
+	tests := []struct {
+		name   string
+		claims jwt.MapClaims
+		opts   []jwtauth.Option
+		want   func(tok string) jwtauth.TokenInfo
+	}{
+		{"every claim", full, nil, func(tok string) jwtauth.TokenInfo {
+			return jwtauth.TokenInfo{ID: "id-1", Subject: "user-1", Hash: jwtauth.SigningInputHash(tok),
+				IssuedAt: now.Add(-time.Minute), ExpiresAt: now.Add(time.Hour)}
+		}},
+		{"no jti, sub, iat or exp", bare, []jwtauth.Option{jwtauth.WithoutExpirationRequired()}, func(tok string) jwtauth.TokenInfo {
+			return jwtauth.TokenInfo{Hash: jwtauth.SigningInputHash(tok)}
+		}},
+	}
+	for _, tt := range tests {
+		for _, cache := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, cache %v", tt.name, cache), func(t *testing.T) {
+				t.Parallel()
+				tok := mint(t, jwt.SigningMethodHS256, secret, tt.claims, nil)
+				var got []jwtauth.TokenInfo
+				opts := append([]jwtauth.Option{jwtauth.WithRevocationCheck(func(_ context.Context, ti jwtauth.TokenInfo) error {
+					got = append(got, ti)
+					return nil
+				})}, tt.opts...)
+				if cache {
+					opts = append(opts, jwtauth.WithCache(4))
+				}
+				m := strictHS256(t, opts...)
+				for range 2 { // the second is a cache hit when cached
+					if r := do(t, m.Handler, bearer(tok)); r.Status != http.StatusOK {
+						t.Fatalf("status %d, want 200", r.Status)
+					}
+				}
+				want := []jwtauth.TokenInfo{tt.want(tok), tt.want(tok)}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("TokenInfo (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
 }
