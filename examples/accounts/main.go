@@ -105,9 +105,10 @@ type config struct {
 	accessLog              bool
 
 	// Not flags; tests set them.
-	now      func() time.Time     // the clock; default time.Now
-	jwksOpts []jwtauth.JWKSOption // more options for the JWKS source
-	listener net.Listener         // instead of listening on addr
+	now           func() time.Time     // the clock; default time.Now
+	jwksOpts      []jwtauth.JWKSOption // more options for the JWKS source
+	listener      net.Listener         // instead of listening on addr
+	failureLimits [2]int               // failed logins per username and per address; zero for the defaults
 }
 
 // commonFlags are the flags of every command.
@@ -293,7 +294,7 @@ func start(ctx context.Context, c config, log *slog.Logger) (*instance, error) {
 	if err := x.ensureSigningKey(ctx, c.now()); err != nil {
 		return fail(err)
 	}
-	a, err := newApp(x, log, c.now, c.issuer, c.audience, c.tokenTTL)
+	a, err := newApp(x, log, c)
 	if err != nil {
 		return fail(err)
 	}

@@ -33,17 +33,22 @@ type app struct {
 	userFails, addrFails *limiter
 }
 
-func newApp(x *db, log *slog.Logger, now func() time.Time, issuer, audience string, ttl time.Duration) (*app, error) {
+// newApp returns the app c describes, on x.
+func newApp(x *db, log *slog.Logger, c config) (*app, error) {
 	dummy, err := hashPassword("not a password of anyone", hashParams)
 	if err != nil {
 		return nil, err
 	}
+	userLimit, addrLimit := maxFailuresPerUser, maxFailuresPerAddr
+	if c.failureLimits != [2]int{} {
+		userLimit, addrLimit = c.failureLimits[0], c.failureLimits[1]
+	}
 	return &app{
-		db: x, log: log, now: now, issuer: issuer, audience: audience, tokenTTL: ttl,
+		db: x, log: log, now: c.now, issuer: c.issuer, audience: c.audience, tokenTTL: c.tokenTTL,
 		signer:    &signer{db: x},
 		dummyHash: dummy,
-		userFails: newLimiter(maxFailuresPerUser, failureWindow, maxTrackedKeys),
-		addrFails: newLimiter(maxFailuresPerAddr, failureWindow, maxTrackedKeys),
+		userFails: newLimiter(userLimit, failureWindow, maxTrackedKeys),
+		addrFails: newLimiter(addrLimit, failureWindow, maxTrackedKeys),
 	}, nil
 }
 
