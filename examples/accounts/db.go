@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
@@ -30,7 +31,8 @@ var (
 // query is written once, with ? parameters, and rebound for PostgreSQL.
 type db struct {
 	*sql.DB
-	d dialect
+	d     dialect
+	stmts sync.Map // query text → *sql.Stmt, prepared once
 }
 
 // openDB opens the database that databaseURL names: PostgreSQL for a
@@ -90,15 +92,52 @@ func (x *db) q(query string) string {
 	return b.String()
 }
 
-// exec, query and queryRow are the database/sql methods with q applied.
+// stmt returns the prepared statement of query (with q applied),
+// preparing it on first use: the request path then parses no SQL.
+func (x *db) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := x.stmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := x.PrepareContext(ctx, x.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := x.stmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+// exec, query and queryRow are the database/sql methods on prepared
+// statements.
 func (x *db) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return x.ExecContext(ctx, x.q(query), args...)
+	s, err := x.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
 }
 
 func (x *db) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return x.QueryContext(ctx, x.q(query), args...)
+	s, err := x.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
 }
 
+// queryRow returns a row whose Scan reports a preparation error.
 func (x *db) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return x.QueryRowContext(ctx, x.q(query), args...)
+	s, err := x.stmt(ctx, query)
+	if err != nil {
+		return x.QueryRowContext(ctx, x.q(query), args...) // the same error, through a *sql.Row
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// Close closes the prepared statements and the database.
+func (x *db) Close() error {
+	x.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	return x.DB.Close()
 }

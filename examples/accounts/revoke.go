@@ -22,19 +22,47 @@ import (
 //     issued in that same second is refused too: log in again a second
 //     later.
 //
-// Both read the database on every request, so that a disable by the CLI
-// (another process) takes effect on the next request. Both answer like
-// any bad token: 401 invalid_token. A database error is 503.
+// The user's row is read once per request, by the hook, so that a
+// disable by the CLI (another process) takes effect on the next request;
+// the hook leaves tokens_valid_after in a slot that withState, outside the
+// middleware, put into the request's context, for fresh to compare (fresh
+// reads the row itself when there is no slot). Both answer like any bad
+// token: 401 invalid_token. A database error is 503.
+
+// stateKey is the context key of the *stateSlot.
+type stateKey struct{}
+
+// stateSlot carries the user's tokens_valid_after from revoked to fresh,
+// within one request.
+type stateSlot struct {
+	set        bool
+	validAfter int64
+}
+
+// withState returns next with a stateSlot in each request's context.
+func withState(next http.Handler) http.Handler { return stateHandler{next} }
+
+// stateHandler is withState's handler, a jwtauth.Wrapper.
+type stateHandler struct{ next http.Handler }
+
+func (h stateHandler) Unwrap() http.Handler { return h.next }
+
+func (h stateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, &stateSlot{})))
+}
 
 // revoked is the middleware's revocation check.
 func (a *app) revoked(ctx context.Context, t jwtauth.TokenInfo) error {
-	enabled, _, err := a.db.userState(ctx, t.Subject)
+	enabled, validAfter, err := a.db.userState(ctx, t.Subject)
 	if err != nil {
 		a.log.Error("revocation check failed", "err", err.Error())
 		return fmt.Errorf("%w: user state unreadable", jwtauth.ErrKeysUnavailable)
 	}
 	if !enabled {
 		return jwtauth.ErrRevoked
+	}
+	if slot, ok := ctx.Value(stateKey{}).(*stateSlot); ok {
+		slot.set, slot.validAfter = true, validAfter
 	}
 	return nil
 }
@@ -60,7 +88,13 @@ func (h *freshHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		jwtauth.WriteError(w, r, errRevokedToken)
 		return
 	}
-	_, validAfter, err := h.db.userState(r.Context(), c.Subject)
+	var validAfter int64
+	var err error
+	if slot, ok := r.Context().Value(stateKey{}).(*stateSlot); ok && slot.set {
+		validAfter = slot.validAfter
+	} else {
+		_, validAfter, err = h.db.userState(r.Context(), c.Subject)
+	}
 	if err != nil {
 		h.log.Error("revocation check failed", "err", err.Error())
 		jwtauth.WriteError(w, r, fmt.Errorf("%w: user state unreadable", jwtauth.ErrKeysUnavailable))
