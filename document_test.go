@@ -3,7 +3,9 @@ package jwtauth_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -186,9 +188,12 @@ func TestAPIOptionalCredentials(t *testing.T) {
 	}
 }
 
+// money writes itself as a decimal string, not as its (unexported) fields.
 type money struct{ cents int64 }
 
-func (m money) MarshalJSON() ([]byte, error) { return []byte(`"12.34"`), nil }
+func (m money) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + strconv.FormatInt(m.cents/100, 10) + "." + fmt.Sprintf("%02d", m.cents%100) + `"`), nil
+}
 
 type withMoney struct {
 	Price money `json:"price"`

@@ -1,7 +1,8 @@
 // Command twoinstances shows two verifying instances of one service sharing
-// their revocations through one Redis: a token logged out on instance A is
-// refused by instance B on its next request, and a user logged out
-// everywhere through B is refused by A.
+// their revocations and DPoP replay state through one Redis: a token logged
+// out on instance A is refused by instance B on its next request, a user
+// logged out everywhere through B is refused by A, and a DPoP proof used on
+// A is refused when replayed to B.
 //
 //	redis-server --port 6379 --save '' --appendonly no &
 //	go run ./examples/twoinstances -redis 127.0.0.1:6379
@@ -15,7 +16,11 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -43,6 +48,9 @@ func main() {
 	}
 }
 
+// publicURL is where clients see the service, behind a load balancer.
+const publicURL = "https://api.example"
+
 // tokenLifetime is the longest a token of this demo's issuer lives, so the
 // longest a subject's revocation must be kept.
 const tokenLifetime = time.Hour
@@ -65,7 +73,9 @@ func startInstance(name, redisAddr string, timeout time.Duration, secret []byte)
 		client.Close()
 		return nil, err
 	}
-	mw, err := jwtauth.New(jwtauth.HMAC("HS256", secret), jwtauth.WithRevocationCheck(store.Check))
+	mw, err := jwtauth.New(jwtauth.HMAC("HS256", secret), jwtauth.WithRevocationCheck(store.Check),
+		// Both instances stand behind one public URL, which proofs name.
+		jwtauth.WithDPoPReplayStore(store), jwtauth.WithDPoPPublicURL(publicURL))
 	if err != nil {
 		client.Close()
 		return nil, err
@@ -147,24 +157,49 @@ func run(ctx context.Context, redisAddr string, timeout time.Duration, out io.Wr
 	if err != nil {
 		return err
 	}
+	// A DPoP client: a key of its own, a token bound to it, and a proof
+	// per request.
+	client, err := newDPoPClient()
+	if err != nil {
+		return err
+	}
+	bound, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "carol", "iat": issued.Unix(), "exp": issued.Add(tokenLifetime).Unix(),
+		"cnf": map[string]string{"jkt": client.thumbprint},
+	}).SignedString(secret)
+	if err != nil {
+		return err
+	}
+	proof, err := client.proof("GET", publicURL+"/me", bound)
+	if err != nil {
+		return err
+	}
+	fresh, err := client.proof("GET", publicURL+"/me", bound)
+	if err != nil {
+		return err
+	}
 	steps := []struct {
 		in     *instance
 		method string
 		path   string
 		token  string
 		label  string
+		proof  string
 	}{
-		{a, "GET", "/me", phone, "alice's phone token"},
-		{b, "GET", "/me", phone, "alice's phone token"},
-		{a, "POST", "/logout", phone, "alice's phone token: revoked by jti, through A"},
-		{b, "GET", "/me", phone, "alice's phone token, revoked on A"},
-		{a, "GET", "/me", phone, "alice's phone token, revoked on A"},
-		{b, "GET", "/me", laptop, "alice's laptop token"},
-		{b, "POST", "/logout-everywhere", laptop, "alice everywhere, through B"},
-		{a, "GET", "/me", laptop, "alice's laptop token, after logging out everywhere on B"},
+		{a, "GET", "/me", phone, "alice's phone token", ""},
+		{b, "GET", "/me", phone, "alice's phone token", ""},
+		{a, "POST", "/logout", phone, "alice's phone token: revoked by jti, through A", ""},
+		{b, "GET", "/me", phone, "alice's phone token, revoked on A", ""},
+		{a, "GET", "/me", phone, "alice's phone token, revoked on A", ""},
+		{b, "GET", "/me", laptop, "alice's laptop token", ""},
+		{b, "POST", "/logout-everywhere", laptop, "alice everywhere, through B", ""},
+		{a, "GET", "/me", laptop, "alice's laptop token, after logging out everywhere on B", ""},
+		{a, "GET", "/me", bound, "carol's DPoP-bound token with a proof", proof},
+		{b, "GET", "/me", bound, "carol's DPoP-bound token, the same proof replayed", proof},
+		{b, "GET", "/me", bound, "carol's DPoP-bound token with a fresh proof", fresh},
 	}
 	for _, s := range steps {
-		status, body, err := call(ctx, s.in, s.method, s.path, s.token)
+		status, body, err := call(ctx, s.in, s.method, s.path, s.token, s.proof)
 		if err != nil {
 			return err
 		}
@@ -176,12 +211,19 @@ func run(ctx context.Context, redisAddr string, timeout time.Duration, out io.Wr
 	return nil
 }
 
-func call(ctx context.Context, in *instance, method, path, token string) (int, string, error) {
+// call sends a request with token, as a DPoP token with proof if proof is
+// not "", else as a bearer token.
+func call(ctx context.Context, in *instance, method, path, token, proof string) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, method, in.url+path, nil)
 	if err != nil {
 		return 0, "", err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if proof != "" {
+		req.Header.Set("Authorization", "DPoP "+token)
+		req.Header.Set("DPoP", proof)
+	} else {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, "", err
@@ -192,4 +234,44 @@ func call(ctx context.Context, in *instance, method, path, token string) (int, s
 		return 0, "", err
 	}
 	return resp.StatusCode, strings.TrimSpace(string(body)), nil
+}
+
+// dpopClient is a DPoP client's key pair and its RFC 7638 thumbprint.
+type dpopClient struct {
+	key        *ecdsa.PrivateKey
+	jwk        map[string]string
+	thumbprint string
+}
+
+func newDPoPClient() (*dpopClient, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := key.PublicKey.ECDH() // the uncompressed point 04 || x || y
+	if err != nil {
+		return nil, err
+	}
+	point := pub.Bytes()
+	b64 := base64.RawURLEncoding.EncodeToString
+	jwk := map[string]string{"kty": "EC", "crv": "P-256", "x": b64(point[1:33]), "y": b64(point[33:])}
+	// RFC 7638: the required members in lexicographic order, no spaces.
+	members := `{"crv":"P-256","kty":"EC","x":"` + jwk["x"] + `","y":"` + jwk["y"] + `"}`
+	sum := sha256.Sum256([]byte(members))
+	return &dpopClient{key: key, jwk: jwk, thumbprint: b64(sum[:])}, nil
+}
+
+// proof returns a DPoP proof (RFC 9449 section 4.2) for a request with
+// method to url, carrying token.
+func (c *dpopClient) proof(method, url, token string) (string, error) {
+	jti := make([]byte, 16)
+	rand.Read(jti)
+	ath := sha256.Sum256([]byte(token))
+	t := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
+		"jti": hex.EncodeToString(jti), "htm": method, "htu": url,
+		"iat": time.Now().Unix(), "ath": base64.RawURLEncoding.EncodeToString(ath[:]),
+	})
+	t.Header["typ"] = "dpop+jwt"
+	t.Header["jwk"] = c.jwk
+	return t.SignedString(c.key)
 }

@@ -26,6 +26,9 @@ A GET  /me                alice's phone token, revoked on A                     
 B GET  /me                alice's laptop token                                     -> 200 hello alice
 B POST /logout-everywhere alice everywhere, through B                              -> 204
 A GET  /me                alice's laptop token, after logging out everywhere on B  -> 401 {"detail":"Could not validate credentials"}
+A GET  /me                carol's DPoP-bound token with a proof                    -> 200 hello carol
+B GET  /me                carol's DPoP-bound token, the same proof replayed        -> 401 {"detail":"Could not validate credentials"}
+B GET  /me                carol's DPoP-bound token with a fresh proof              -> 200 hello carol
 `
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
