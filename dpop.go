@@ -62,7 +62,8 @@ type DPoPProof struct {
 	// key, base64url without padding: the "cnf"."jkt" of a bound token.
 	Thumbprint string
 	// PublicKey is the proof's public key: an *rsa.PublicKey,
-	// *ecdsa.PublicKey or ed25519.PublicKey.
+	// *ecdsa.PublicKey or ed25519.PublicKey. It is shared by the requests
+	// of the same key (parsed keys are cached): do not modify it.
 	PublicKey crypto.PublicKey
 	// Algorithm is the proof's signature algorithm, such as "ES256".
 	Algorithm string
@@ -80,6 +81,7 @@ type dpopVerifier struct {
 	nonces    *nonceSource // nil without WithDPoPNonce
 	publicURL *publicURL
 	forwarded bool
+	keys      *proofKeyCache
 }
 
 // checkDPoP refuses DPoP options that do not fit together; applyOptions
@@ -122,6 +124,7 @@ func newDPoPVerifier(c *config) *dpopVerifier {
 		store:     d.store,
 		publicURL: d.publicURL,
 		forwarded: d.forwarded,
+		keys:      newProofKeyCache(),
 	}
 	if v.store == nil {
 		v.store = newMemoryReplayStore(DefaultReplayStoreSize, now)
@@ -231,7 +234,7 @@ func (d *dpopVerifier) verify(r *http.Request, token, jkt string, bound bool) (p
 	default:
 		return nil, "", errProofTwo
 	}
-	pr, err := parseProof(vals[0], d.algs)
+	pr, err := parseProof(vals[0], d.algs, d.keys)
 	if err != nil {
 		return nil, "", err
 	}
@@ -312,7 +315,8 @@ func replayKey(thumbprint, htu, jti string) string {
 // in its header: at most [MaxDPoPProofBytes], one compact JWS over strict
 // base64url, a strict JSON header with typ dpop+jwt, an allowed alg and a
 // public jwk (no crit), and strict JSON claims with jti, htm, htu and iat.
-func parseProof(s string, algs []string) (dpopProof, error) {
+// keys, if not nil, keeps the keys it has parsed.
+func parseProof(s string, algs []string, keys *proofKeyCache) (dpopProof, error) {
 	var pr dpopProof
 	if len(s) > MaxDPoPProofBytes {
 		return pr, errProofTooLong
@@ -321,21 +325,38 @@ func parseProof(s string, algs []string) (dpopProof, error) {
 	if !ok {
 		return pr, errProofShape
 	}
-	hdr, err := decodeSegment(s[:dot1])
-	if err != nil {
-		return pr, errProofShape
+	parse := func() (proofHeader, error) {
+		hdr, err := decodeSegment(s[:dot1])
+		if err != nil {
+			return proofHeader{}, errProofShape
+		}
+		alg, jwkRaw, err := parseProofHeader(hdr)
+		if err != nil {
+			return proofHeader{}, err
+		}
+		if !slices.Contains(algs, alg) {
+			return proofHeader{}, errProofAlg // before parsing a key for it
+		}
+		key, thumbprint, err := proofKey(jwkRaw, alg)
+		if err != nil {
+			return proofHeader{}, err
+		}
+		return proofHeader{alg, key, thumbprint}, nil
 	}
-	alg, jwkRaw, err := parseProofHeader(hdr)
+	var h proofHeader
+	var err error
+	if keys != nil {
+		h, err = keys.get(s[:dot1], parse)
+	} else {
+		h, err = parse()
+	}
 	if err != nil {
 		return pr, err
 	}
-	if !slices.Contains(algs, alg) {
+	if !slices.Contains(algs, h.alg) { // a cache holds what one allowlist let through
 		return pr, errProofAlg
 	}
-	key, thumbprint, err := proofKey(jwkRaw, alg)
-	if err != nil {
-		return pr, err
-	}
+	alg, key, thumbprint := h.alg, h.key, h.thumbprint
 	payload, err := decodeSegment(s[dot1+1 : dot2])
 	if err != nil {
 		return pr, errProofShape

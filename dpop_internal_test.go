@@ -2,6 +2,7 @@ package jwtauth
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestThumbprintVectors(t *testing.T) {
 
 func TestRFC9449Proof(t *testing.T) {
 	t.Parallel()
-	pr, err := parseProof(rfc9449Proof, defaultDPoPAlgorithms)
+	pr, err := parseProof(rfc9449Proof, defaultDPoPAlgorithms, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func FuzzDPoPProof(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		pr, err := parseProof(s, defaultDPoPAlgorithms)
+		pr, err := parseProof(s, defaultDPoPAlgorithms, nil)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidDPoPProof) {
 				t.Fatalf("error %v does not wrap ErrInvalidDPoPProof", err)
@@ -100,4 +101,48 @@ func FuzzDPoPProof(f *testing.F) {
 			t.Fatalf("accepted an incomplete proof: %+v", pr)
 		}
 	})
+}
+
+// TestProofKeyCache: a cached header gives what parsing gives, refused
+// headers are not kept, the allowlist applies to hits too, and the cache
+// stays within its size.
+func TestProofKeyCache(t *testing.T) {
+	t.Parallel()
+	c := newProofKeyCache()
+	count := func() int {
+		n := 0
+		for i := range c.shards {
+			n += len(c.shards[i].m)
+		}
+		return n
+	}
+	first, err := parseProof(rfc9449Proof, defaultDPoPAlgorithms, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := parseProof(rfc9449Proof, defaultDPoPAlgorithms, c)
+	if err != nil || again.key != first.key || again.thumbprint != "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" {
+		t.Errorf("second parse: key %p, thumbprint %q, %v; want the first key %p", again.key, again.thumbprint, err, first.key)
+	}
+	if _, err := parseProof(rfc9449Proof, []string{"RS256"}, c); !errors.Is(err, errProofAlg) {
+		t.Errorf("a cached ES256 header under an RS256 allowlist: %v, want errProofAlg", err)
+	}
+	bad := "eyJhbGciOiJFUzI1NiJ9" + rfc9449Proof[strings.IndexByte(rfc9449Proof, '.'):] // {"alg":"ES256"}: no typ, no jwk
+	for range 2 {
+		if _, err := parseProof(bad, defaultDPoPAlgorithms, c); err == nil {
+			t.Error("a header without typ and jwk: no error")
+		}
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d entries, want 1 (refused headers are not kept)", n)
+	}
+	parsed := 0
+	for i := range proofKeyCacheSize * 2 {
+		if _, err := c.get(strconv.Itoa(i), func() (proofHeader, error) { parsed++; return proofHeader{alg: "ES256"}, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(); n > proofKeyCacheSize || parsed != proofKeyCacheSize*2 {
+		t.Errorf("%d entries after %d parses, want at most %d", n, parsed, proofKeyCacheSize)
+	}
 }
