@@ -141,7 +141,7 @@ func (a *app) routes(mw *jwtauth.Middleware, assets string) (http.Handler, error
 		jwtauth.WithResponse(http.StatusTooManyRequests, "Too many failed logins for this username or address; see Retry-After"))
 	api.Handle(mux, "GET "+jwksPath, http.HandlerFunc(a.serveJWKS), auth,
 		jwtauth.WithSummary("The public keys that verify this server's tokens (JWK Set)"))
-	api.Handle(mux, "POST /logout-everywhere", withState(mw.Handler(a.fresh(logout))), auth,
+	api.Handle(mux, "POST /logout-everywhere", mw.Handler(logout), auth,
 		jwtauth.WithSummary("Refuse every token of yours issued until now"))
 	api.Handle(mux, "GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -149,10 +149,10 @@ func (a *app) routes(mw *jwtauth.Middleware, assets string) (http.Handler, error
 
 	tags := jwtauth.WithTags("persons")
 	notFound := jwtauth.WithResponse(http.StatusNotFound, "No such person, or someone else's")
-	api.Handle(mux, "POST /persons", withState(mw.Handler(a.fresh(write(create)))), tags, jwtauth.WithSummary("Create a person owned by you"))
-	api.Handle(mux, "GET /persons/{id}", withState(mw.Handler(a.fresh(read(p.owned(get))))), tags, notFound, jwtauth.WithSummary("Read a person"))
-	api.Handle(mux, "PUT /persons/{id}", withState(mw.Handler(a.fresh(write(p.owned(update))))), tags, notFound, jwtauth.WithSummary("Replace a person"))
-	api.Handle(mux, "DELETE /persons/{id}", withState(mw.Handler(a.fresh(write(p.owned(del))))), tags, notFound, jwtauth.WithSummary("Delete a person"))
+	api.Handle(mux, "POST /persons", mw.Handler(write(create)), tags, jwtauth.WithSummary("Create a person owned by you"))
+	api.Handle(mux, "GET /persons/{id}", mw.Handler(read(p.owned(get))), tags, notFound, jwtauth.WithSummary("Read a person"))
+	api.Handle(mux, "PUT /persons/{id}", mw.Handler(write(p.owned(update))), tags, notFound, jwtauth.WithSummary("Replace a person"))
+	api.Handle(mux, "DELETE /persons/{id}", mw.Handler(write(p.owned(del))), tags, notFound, jwtauth.WithSummary("Delete a person"))
 
 	var docOpts []jwtauth.DocsOption
 	if assets != "" {

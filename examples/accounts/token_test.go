@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -289,6 +291,53 @@ func TestConcurrentLogins(t *testing.T) {
 		slices.Sort(ids)
 		if len(slices.Compact(ids)) != 32 {
 			t.Errorf("jti repeated among 32 tokens")
+		}
+	})
+}
+
+// FuzzToken posts arbitrary forms to /token: every answer is one of the
+// endpoint's statuses with a JSON body, and no body repeats what the
+// client sent (a username or password could end up in a log or a page).
+func FuzzToken(f *testing.F) {
+	ts := newServer(f, config{dbPath: filepath.Join(f.TempDir(), "accounts.db")})
+	ts.addUser(f, "alice", "pw-alice", "persons:read persons:write", "")
+	for _, seed := range []struct{ contentType, body string }{
+		{"application/x-www-form-urlencoded", "username=alice&password=pw-alice"},
+		{"application/x-www-form-urlencoded", "grant_type=password&username=alice&password=pw-alice&scope=persons:read"},
+		{"application/x-www-form-urlencoded", "username=alice&password=wrong-secret-value"},
+		{"application/x-www-form-urlencoded", "username=alice&username=bob&password=x"},
+		{"application/x-www-form-urlencoded", "grant_type=client_credentials"},
+		{"application/x-www-form-urlencoded; charset=utf-8", "username=%zz"},
+		{"application/json", `{"username":"alice"}`},
+		{"", "username=alice"},
+		{"application/x-www-form-urlencoded", strings.Repeat("a", 5000)},
+	} {
+		f.Add(seed.contentType, seed.body)
+	}
+	allowed := map[int]bool{200: true, 400: true, 401: true, 413: true, 415: true, 429: true}
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		r := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		r.RemoteAddr = "192.0.2.1:1234"
+		rec := httptest.NewRecorder()
+		ts.app.token(rec, r)
+		if !allowed[rec.Code] {
+			t.Fatalf("status %d for %q %q: %s", rec.Code, contentType, body, rec.Body)
+		}
+		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Fatalf("Content-Type %q", ct)
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("body is not JSON: %q", rec.Body)
+		}
+		if form, err := url.ParseQuery(body); err == nil {
+			for _, key := range []string{"username", "password", "scope"} {
+				for _, v := range form[key] {
+					if len(v) >= 6 && rec.Code != 200 && strings.Contains(rec.Body.String(), v) {
+						t.Fatalf("the answer repeats the %s %q: %s", key, v, rec.Body)
+					}
+				}
+			}
 		}
 	})
 }
