@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 )
 
 // RetryAfterSeconds is the Retry-After value of a 503 response when no
@@ -64,7 +65,19 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 type challenge struct {
 	bearer string // `Bearer realm="…"`, "" when Bearer is not accepted
 	dpop   string // `DPoP realm="…", algs="…"`, "" when DPoP is disabled
+	// values are the WWW-Authenticate values for each error code (without
+	// a scope attribute) and scheme of the request, built once, so that a
+	// refusal costs no string building.
+	values map[challengeKey][]string
 }
+
+type challengeKey struct {
+	code   string
+	onDPoP bool // the error goes on the DPoP challenge
+}
+
+// challengeCodes are the error codes of the precomputed values.
+var challengeCodes = []string{"", "invalid_request", "invalid_token", "invalid_dpop_proof", "use_dpop_nonce", "insufficient_scope"}
 
 // defaultChallenge is the challenge of a response written without a
 // middleware.
@@ -80,7 +93,39 @@ func newChallenge(realm, dpopAlgs string, required bool) challenge {
 	if dpopAlgs != "" {
 		ch.dpop = `DPoP realm="` + realm + `", algs="` + dpopAlgs + `"`
 	}
+	ch.values = make(map[challengeKey][]string, 2*len(challengeCodes))
+	for _, code := range challengeCodes {
+		params := ""
+		if code != "" {
+			params = `, error="` + code + `"`
+		}
+		for _, onDPoP := range []bool{false, true} {
+			ch.values[challengeKey{code, onDPoP}] = challengeValues(ch.bearer, ch.dpop, params, onDPoP)
+		}
+	}
 	return ch
+}
+
+// challengeValues returns the WWW-Authenticate values for the challenges
+// bearer and dpop (either may be ""), with params on the DPoP one if onDPoP,
+// else on the Bearer one.
+func challengeValues(bearer, dpop, params string, onDPoP bool) []string {
+	var v []string
+	if bearer != "" {
+		if onDPoP {
+			v = append(v, bearer)
+		} else {
+			v = append(v, bearer+params)
+		}
+	}
+	if dpop != "" {
+		if onDPoP {
+			v = append(v, dpop+params)
+		} else {
+			v = append(v, dpop)
+		}
+	}
+	return v
 }
 
 // writeAuthError writes the authentication and authorization errors and
@@ -121,33 +166,30 @@ func writeAuthError(w http.ResponseWriter, ch *challenge, viaDPoP bool, err erro
 	if errors.As(err, &se) {
 		viaDPoP = true
 	}
-	params := ""
-	if code != "" {
-		params = `, error="` + code + `"`
-		var sc *scopeError
-		if errors.As(err, &sc) && sc.scope != "" {
-			params += `, scope="` + sc.scope + `"`
-		}
+	var scope string
+	var sc *scopeError
+	if code != "" && errors.As(err, &sc) {
+		scope = sc.scope
 	}
 	dpop := ch.dpop
 	if dpop == "" && viaDPoP { // a DPoP error written without its middleware
 		dpop = defaultDPoPChallenge
 	}
 	onDPoP := dpop != "" && (viaDPoP || ch.bearer == "")
-	h.Del("WWW-Authenticate")
-	if ch.bearer != "" {
-		if onDPoP {
-			h.Add("WWW-Authenticate", ch.bearer)
-		} else {
-			h.Add("WWW-Authenticate", ch.bearer+params)
+	if v, ok := ch.values[challengeKey{code, onDPoP}]; ok && scope == "" && dpop == ch.dpop {
+		h["Www-Authenticate"] = slices.Clone(v) // the response's own copy
+	} else {
+		params := ""
+		if code != "" {
+			params = `, error="` + code + `"`
+			if scope != "" {
+				params += `, scope="` + scope + `"`
+			}
 		}
+		h["Www-Authenticate"] = challengeValues(ch.bearer, dpop, params, onDPoP)
 	}
-	if dpop != "" {
-		if onDPoP {
-			h.Add("WWW-Authenticate", dpop+params)
-		} else {
-			h.Add("WWW-Authenticate", dpop)
-		}
+	if len(h["Www-Authenticate"]) == 0 {
+		delete(h, "Www-Authenticate")
 	}
 	writeResponse(w, status, "", "", body)
 	return true
