@@ -254,7 +254,9 @@ func (d *dpopVerifier) verify(r *http.Request, token, jkt string, bound bool) (p
 	}
 	now := d.now()
 	switch {
-	case pr.iat.Before(now.Add(-d.window - d.leeway)):
+	case !pr.iat.After(now.Add(-d.window - d.leeway)):
+		// At iat + window + leeway exactly, the proof is too old: the
+		// replay entry's expiry is later than the last instant accepted.
 		return nil, "", errProofOld
 	case pr.iat.After(now.Add(d.leeway)):
 		return nil, "", errProofFuture
@@ -277,7 +279,7 @@ func (d *dpopVerifier) verify(r *http.Request, token, jkt string, bound bool) (p
 			renew = d.nonces.at(now)
 		}
 	}
-	fresh, err := d.store.CheckAndSet(r.Context(), replayKey(pr.thumbprint, htu, pr.jti), pr.iat.Add(d.window+d.leeway))
+	fresh, err := d.store.CheckAndSet(r.Context(), replayKey(pr.thumbprint, htu, pr.jti), pr.iat.Add(d.window+d.leeway+replayMargin))
 	switch {
 	case err != nil:
 		return nil, "", fmt.Errorf("%w: %w", ErrReplayStoreUnavailable, escapedError{err})
@@ -286,6 +288,12 @@ func (d *dpopVerifier) verify(r *http.Request, token, jkt string, bound bool) (p
 	}
 	return &DPoPProof{Thumbprint: pr.thumbprint, PublicKey: pr.key.key, Algorithm: pr.alg}, renew, nil
 }
+
+// replayMargin is how much longer than a proof is accepted its replay entry
+// is kept: instances whose clocks differ by up to [MaxLeeway] share a store,
+// and one behind the others still accepts a proof the others' entry no
+// longer covers, unless the entry outlives that.
+const replayMargin = MaxLeeway
 
 // accessTokenHash returns the ath of token: base64url(SHA-256(token)).
 func accessTokenHash(token string) string {

@@ -146,3 +146,16 @@ func TestProofKeyCache(t *testing.T) {
 		t.Errorf("%d entries after %d parses, want at most %d", n, parsed, proofKeyCacheSize)
 	}
 }
+
+// TestProofKeyCacheShards: headers spread over the shards.
+func TestProofKeyCacheShards(t *testing.T) {
+	t.Parallel()
+	c := newProofKeyCache()
+	used := map[*proofKeyShard]bool{}
+	for i := range 200 {
+		used[c.shard("eyJ0eXAiOiJkcG9wK2p3dCJ9"+strconv.Itoa(i)+"fQ")] = true
+	}
+	if len(used) < proofKeyShards/2 {
+		t.Errorf("200 headers in %d of %d shards", len(used), proofKeyShards)
+	}
+}

@@ -192,7 +192,7 @@ func TestDPoPProofChecks(t *testing.T) {
 		{name: "request with the default port", url: "https://api.example:443/persons/1", proofs: []string{proof(t, tok)}, want: accepted(dpopKey)},
 		{name: "percent-encoding case", url: "https://api.example/a%2fb", proofs: []string{dpopKey.Proof(t, "POST", "https://api.example/a%2Fb", tok, jwttest.WithProofNow(clock))}, want: accepted(dpopKey)},
 		{name: "percent-encoded unreserved character", url: "https://api.example/~me", proofs: []string{dpopKey.Proof(t, "POST", "https://api.example/%7Eme", tok, jwttest.WithProofNow(clock))}, want: accepted(dpopKey)},
-		{name: "iat at the edge of the window", proofs: []string{proof(t, tok, jwttest.WithProofClaim("iat", now.Add(-jwtauth.DefaultDPoPProofWindow).Unix()))}, want: accepted(dpopKey)},
+		{name: "iat a second inside the window", proofs: []string{proof(t, tok, jwttest.WithProofClaim("iat", now.Add(-jwtauth.DefaultDPoPProofWindow+time.Second).Unix()))}, want: accepted(dpopKey)},
 		{name: "unbound token under DPoP", token: boundToken(t, nil), proofs: []string{proof(t, boundToken(t, nil))}, want: accepted(dpopKey)},
 
 		{name: "no DPoP header", want: refusedDPoP("invalid_dpop_proof"), reason: "no DPoP header", is: jwtauth.ErrInvalidDPoPProof},
@@ -229,12 +229,15 @@ func TestDPoPProofChecks(t *testing.T) {
 		{name: "iat as a string", proofs: []string{proof(t, tok, jwttest.WithProofClaim("iat", jsonInt(iat)))}, want: refusedDPoP("invalid_dpop_proof"), reason: "jti, htm, htu or iat missing", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "wrong htm", proofs: []string{proof(t, tok, jwttest.WithProofClaim("htm", "GET"))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htm", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "htm in lower case", proofs: []string{proof(t, tok, jwttest.WithProofClaim("htm", "post"))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htm", is: jwtauth.ErrInvalidDPoPProof},
+		{name: "request path with a dot segment", url: "https://api.example/admin/../persons/1", proofs: []string{dpopKey.Proof(t, "POST", "https://api.example/persons/1", tok, jwttest.WithProofNow(clock))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htu", is: jwtauth.ErrInvalidDPoPProof},
+		{name: "request path with an encoded dot segment", url: "https://api.example/admin/%2E%2e/persons/1", proofs: []string{dpopKey.Proof(t, "POST", "https://api.example/persons/1", tok, jwttest.WithProofNow(clock))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htu", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "htu with another path", proofs: []string{proof(t, tok, jwttest.WithProofClaim("htu", "https://api.example/persons/2"))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htu", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "htu with another host", proofs: []string{proof(t, tok, jwttest.WithProofClaim("htu", "https://evil.example/persons/1"))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htu", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "htu with another scheme", proofs: []string{proof(t, tok, jwttest.WithProofClaim("htu", "http://api.example/persons/1"))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htu", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "htu with another port", proofs: []string{proof(t, tok, jwttest.WithProofClaim("htu", "https://api.example:8443/persons/1"))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htu", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "htu with user information", proofs: []string{proof(t, tok, jwttest.WithProofClaim("htu", "https://u@api.example/persons/1"))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htu", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "htu relative", proofs: []string{proof(t, tok, jwttest.WithProofClaim("htu", "/persons/1"))}, want: refusedDPoP("invalid_dpop_proof"), reason: "htu", is: jwtauth.ErrInvalidDPoPProof},
+		{name: "iat exactly the window old", proofs: []string{proof(t, tok, jwttest.WithProofClaim("iat", now.Add(-jwtauth.DefaultDPoPProofWindow).Unix()))}, want: refusedDPoP("invalid_dpop_proof"), reason: "too old", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "iat too old", proofs: []string{proof(t, tok, jwttest.WithProofClaim("iat", now.Add(-jwtauth.DefaultDPoPProofWindow-time.Second).Unix()))}, want: refusedDPoP("invalid_dpop_proof"), reason: "too old", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "iat in the future", proofs: []string{proof(t, tok, jwttest.WithProofClaim("iat", now.Add(time.Second).Unix()))}, want: refusedDPoP("invalid_dpop_proof"), reason: "future", is: jwtauth.ErrInvalidDPoPProof},
 		{name: "no ath", proofs: []string{proof(t, "")}, want: refusedDPoP("invalid_dpop_proof"), reason: "no ath", is: jwtauth.ErrInvalidDPoPProof},
@@ -536,7 +539,7 @@ func TestDPoPReplayStoreFailures(t *testing.T) {
 		if !errors.Is(seen, jwtauth.ErrReplayStoreUnavailable) || !errors.Is(seen, jwtauth.ErrReplayStoreFull) {
 			t.Errorf("error %v, want ErrReplayStoreUnavailable and ErrReplayStoreFull", seen)
 		}
-		c.Advance(jwtauth.DefaultDPoPProofWindow + time.Second) // the first proof's key expires
+		c.Advance(jwtauth.DefaultDPoPProofWindow + jwtauth.MaxLeeway + time.Second) // the first proof's key expires
 		if got := send(); got.Status != 200 {
 			t.Errorf("after expiry: status %d, want 200", got.Status)
 		}
@@ -762,5 +765,32 @@ func TestDPoPAlgorithms(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestDPoPReplayClockSkew: two instances share a replay store, the second's
+// clock 2 s behind. A proof near the end of its window, used on the first,
+// is refused by the second after the first would no longer accept it: the
+// store keeps it MaxLeeway longer than the window.
+func TestDPoPReplayClockSkew(t *testing.T) {
+	t.Parallel()
+	a := jwttest.NewClock(now)
+	b := jwttest.NewClock(now.Add(-2 * time.Second))
+	store, err := jwtauth.NewMemoryReplayStore(100, a.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := boundToken(t, dpopKey)
+	var seenA, seenB error
+	mA := dpopMW(t, &seenA, jwtauth.WithDPoPReplayStore(store), jwtauth.WithTimeFunc(a.Now))
+	mB := dpopMW(t, &seenB, jwtauth.WithDPoPReplayStore(store), jwtauth.WithTimeFunc(b.Now), jwtauth.WithLeeway(3*time.Second)) // so that it takes the token, issued "in its future"
+	p := proof(t, tok, jwttest.WithProofClaim("iat", now.Add(-jwtauth.DefaultDPoPProofWindow+time.Second).Unix()))
+	if got := serveDPoP(mA, dpopRequest(dpopURL, "DPoP", tok, p)); got.Status != 200 {
+		t.Fatalf("A: status %d (%v)", got.Status, seenA)
+	}
+	a.Advance(1500 * time.Millisecond)
+	b.Advance(1500 * time.Millisecond)
+	if got := serveDPoP(mB, dpopRequest(dpopURL, "DPoP", tok, p)); got.Status != 401 || !errors.Is(seenB, jwtauth.ErrDPoPReplay) {
+		t.Errorf("B, 2 s behind, the same proof 1.5 s later: status %d (%v), want 401 ErrDPoPReplay", got.Status, seenB)
 	}
 }

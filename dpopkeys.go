@@ -1,6 +1,7 @@
 package jwtauth
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
 )
@@ -18,6 +19,7 @@ import (
 // full shard drops an arbitrary entry, so a flood of new keys costs their
 // senders a parse each, and nothing else.
 type proofKeyCache struct {
+	seed   maphash.Seed
 	shards [proofKeyShards]proofKeyShard
 }
 
@@ -40,7 +42,7 @@ type proofHeader struct {
 }
 
 func newProofKeyCache() *proofKeyCache {
-	c := &proofKeyCache{}
+	c := &proofKeyCache{seed: maphash.MakeSeed()}
 	for i := range c.shards {
 		c.shards[i].m = make(map[string]proofHeader)
 	}
@@ -48,8 +50,7 @@ func newProofKeyCache() *proofKeyCache {
 }
 
 func (c *proofKeyCache) shard(seg string) *proofKeyShard {
-	// The segment's last bytes are the jwk's coordinates: random enough.
-	return &c.shards[seg[len(seg)-1]%proofKeyShards]
+	return &c.shards[maphash.String(c.seed, seg)%proofKeyShards]
 }
 
 // get returns the parsed header of the header segment seg, from the cache

@@ -32,6 +32,12 @@ func parsePublicURL(base string) (*publicURL, error) {
 // [WithDPoPTrustedForwardedHeaders]), then the request's escaped path.
 func (d *dpopVerifier) requestURI(r *http.Request) (string, error) {
 	path := r.URL.EscapedPath()
+	if hasDotSegment(path) {
+		// The proof's htu may be normalised; the request's path must not
+		// need it: a router that does not clean paths would serve
+		// /admin/../persons/1 under /admin, with a proof for /persons/1.
+		return "", errProofURI
+	}
 	if d.publicURL != nil {
 		return d.publicURL.origin + d.publicURL.prefix + path, nil
 	}
@@ -52,6 +58,18 @@ func (d *dpopVerifier) requestURI(r *http.Request) (string, error) {
 		}
 	}
 	return scheme + "://" + host + path, nil
+}
+
+// hasDotSegment reports whether the escaped path has a "." or ".."
+// segment, percent-encoded or not.
+func hasDotSegment(path string) bool {
+	for seg := range strings.SplitSeq(path, "/") {
+		switch strings.ToLower(seg) {
+		case ".", "..", "%2e", "%2e%2e", ".%2e", "%2e.":
+			return true
+		}
+	}
+	return false
 }
 
 // forwardedValue returns the one value of a forwarded header, if any.

@@ -390,10 +390,12 @@ func WithDPoPAlgorithms(algs ...string) Option {
 const MaxDPoPProofWindow = time.Hour
 
 // WithDPoPProofWindow sets how old a DPoP proof may be: its iat must lie
-// between now - d - leeway and now + leeway, with the leeway of
+// after now - d - leeway and at most now + leeway, with the leeway of
 // [WithLeeway] (0 by default, so clients whose clocks run ahead need a
 // leeway or server nonces, see [WithDPoPNonce]). The replay check remembers
-// each proof for as long as it is acceptable. Default:
+// each proof for as long as it is acceptable plus [MaxLeeway], so that
+// instances sharing a store whose clocks differ by up to that much still
+// refuse each other's replays. Default:
 // [DefaultDPoPProofWindow] (5 minutes); d must lie in (0, [MaxDPoPProofWindow]].
 // Needs DPoP enabled.
 func WithDPoPProofWindow(d time.Duration) Option {
