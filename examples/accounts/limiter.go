@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -8,8 +9,11 @@ import (
 // Login throttling: failed logins are counted per username and per client
 // address, in memory, over a sliding window. Past the limit, /token
 // answers 429 with Retry-After before looking at the password, until the
-// oldest counted failure leaves the window. A successful login clears its
-// username's count (not its address's). The limits:
+// oldest counted failure leaves the window. An attempt is counted as a
+// failure when it starts, before the slow password check, so that guesses
+// sent at the same time cannot all pass the check before the first is
+// counted; a success takes its attempt back and clears its username's
+// count (not its address's). The limits:
 const (
 	failureWindow      = 15 * time.Minute
 	maxFailuresPerUser = 5     // failed logins for one username per window
@@ -44,19 +48,40 @@ func (l *limiter) retryAfter(key string, now time.Time) time.Duration {
 	return fails[len(fails)-l.limit].Add(l.window).Sub(now)
 }
 
-// fail counts a failure of key at now.
-func (l *limiter) fail(key string, now time.Time) {
+// attempt starts an attempt of key at now: if key is locked it returns how
+// long for and counts nothing; otherwise it counts the attempt as a failure
+// (until forgive takes it back) and returns 0. The check and the count are
+// one step, so concurrent attempts cannot exceed the limit.
+func (l *limiter) attempt(key string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	fails := l.prune(key, now)
+	if len(fails) >= l.limit {
+		return fails[len(fails)-l.limit].Add(l.window).Sub(now)
+	}
 	if fails == nil && len(l.keys) >= l.maxKeys {
 		l.evict(now)
 	}
-	fails = append(fails, now)
-	if len(fails) > l.limit { // only the last limit failures decide
-		fails = fails[len(fails)-l.limit:]
+	l.keys[key] = append(fails, now)
+	return 0
+}
+
+// forgive takes back the attempt of key started at at (it did not fail).
+func (l *limiter) forgive(key string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fails := l.keys[key]
+	for i := len(fails) - 1; i >= 0; i-- {
+		if fails[i].Equal(at) {
+			fails = slices.Delete(fails, i, i+1)
+			break
+		}
 	}
-	l.keys[key] = fails
+	if len(fails) == 0 {
+		delete(l.keys, key)
+	} else {
+		l.keys[key] = fails
+	}
 }
 
 // reset forgets key's failures.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,7 +30,7 @@ func TestLimiter(t *testing.T) {
 		t.Run(step.name, func(t *testing.T) {
 			now := clock.Advance(step.advance)
 			if step.fail {
-				l.fail("k", now)
+				l.attempt("k", now)
 			}
 			if got := l.retryAfter("k", now); got != step.want {
 				t.Errorf("retryAfter = %v, want %v", got, step.want)
@@ -44,17 +46,46 @@ func TestLimiterBounded(t *testing.T) {
 	clock := jwttest.NewClock(time.Time{})
 	l := newLimiter(2, time.Minute, 10)
 	for i := range 100 {
-		l.fail(fmt.Sprintf("k%d", i), clock.Advance(time.Millisecond))
+		l.attempt(fmt.Sprintf("k%d", i), clock.Advance(time.Millisecond))
 	}
 	if n := l.len(); n != 10 {
 		t.Errorf("%d keys tracked, want the bound 10", n)
 	}
-	l.fail("k99", clock.Now()) // the newest keys are kept
+	l.attempt("k99", clock.Now()) // the newest keys are kept
 	if got := l.retryAfter("k99", clock.Now()); got == 0 {
 		t.Error("the newest key was evicted")
 	}
 	l.reset("k99")
 	if got := l.retryAfter("k99", clock.Now()); got != 0 {
 		t.Errorf("after reset: %v", got)
+	}
+}
+
+// TestLimiterAttempts: an attempt counts at once, so concurrent attempts
+// stop at the limit; forgive takes one back.
+func TestLimiterAttempts(t *testing.T) {
+	at := time.Unix(1_800_000_000, 0)
+	l := newLimiter(5, time.Minute, 100)
+	var wg sync.WaitGroup
+	var passed atomic.Int32
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if l.attempt("alice", at) == 0 {
+				passed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := passed.Load(); got != 5 {
+		t.Errorf("%d of 40 concurrent attempts passed, want the limit 5", got)
+	}
+	l.forgive("alice", at)
+	if got := l.attempt("alice", at); got != 0 {
+		t.Errorf("after forgive: locked for %v, want a free attempt", got)
+	}
+	if got := l.attempt("alice", at); got != time.Minute {
+		t.Errorf("locked for %v, want a minute", got)
 	}
 }

@@ -125,17 +125,30 @@ func (a *app) token(w http.ResponseWriter, r *http.Request) {
 	}
 	addr := clientAddr(r)
 	now := a.now()
-	if wait := max(a.userFails.retryAfter(username, now), a.addrFails.retryAfter(addr, now)); wait > 0 {
+	tooMany := func(wait time.Duration) {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10))
 		errTooManyLogins.write(w)
+	}
+	// Counted as failures from here on, until the password is found right.
+	if wait := a.userFails.attempt(username, now); wait > 0 {
+		tooMany(wait)
+		return
+	}
+	if wait := a.addrFails.attempt(addr, now); wait > 0 {
+		a.userFails.forgive(username, now)
+		tooMany(wait)
 		return
 	}
 	u, err := a.db.userByName(r.Context(), username)
 	hash := a.dummyHash
 	switch {
+	case len(password) > maxPasswordBytes:
+		u = nil // refused as an unknown user is, after the same work
 	case err == nil:
 		hash = u.passwordHash
 	case !errors.Is(err, errNoSuchUser):
+		a.userFails.forgive(username, now)
+		a.addrFails.forgive(addr, now)
 		a.log.Error("login: reading the user failed", "err", err.Error())
 		errServer.write(w)
 		return
@@ -145,13 +158,12 @@ func (a *app) token(w http.ResponseWriter, r *http.Request) {
 		a.log.Error("login: unreadable password hash", "user_id", u.id)
 	}
 	if !ok || u == nil || u.disabled {
-		a.userFails.fail(username, now)
-		a.addrFails.fail(addr, now)
 		a.log.Info("login failed", "addr", addr) // never the username: it may be a mistyped password
 		errBadLogin.write(w)
 		return
 	}
 	a.userFails.reset(username)
+	a.addrFails.forgive(addr, now)
 	granted := u.scopes
 	if requested := strings.Fields(form.Get("scope")); len(requested) > 0 {
 		granted = slices.DeleteFunc(slices.Clone(u.scopes), func(s string) bool { return !slices.Contains(requested, s) })

@@ -341,3 +341,41 @@ func FuzzToken(f *testing.F) {
 		}
 	})
 }
+
+// TestLoginThrottleConcurrent: 40 wrong passwords for one user sent at
+// once, with the real argon2id parameters (so that they overlap): at most
+// the limit are checked, the rest get 429.
+func TestLoginThrottleConcurrent(t *testing.T) {
+	hashParams = owaspParams
+	defer func() { hashParams = cheapParams }()
+	ts := newServer(t, config{dbPath: filepath.Join(t.TempDir(), "accounts.db")})
+	ts.addUser(t, "alice", "right password", "persons:read", "")
+	var mu sync.Mutex
+	counts := map[int]int{}
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := ts.postForm(t, url.Values{"username": {"alice"}, "password": {"guess"}})
+			mu.Lock()
+			counts[r.status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if diff := cmp.Diff(map[int]int{400: maxFailuresPerUser, 429: 40 - maxFailuresPerUser}, counts); diff != "" {
+		t.Errorf("40 concurrent guesses, statuses (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoginLongPasswordRefused: a password over maxPasswordBytes is refused as a
+// wrong one, also for a user whose password it starts with.
+func TestLoginLongPasswordRefused(t *testing.T) {
+	ts := newServer(t, config{dbPath: filepath.Join(t.TempDir(), "accounts.db")})
+	long := strings.Repeat("p", maxPasswordBytes+1)
+	ts.addUser(t, "alice", long[:maxPasswordBytes], "persons:read", "")
+	if r := ts.postForm(t, url.Values{"username": {"alice"}, "password": {long}}); r.status != 400 || !strings.Contains(r.body, "invalid_grant") {
+		t.Errorf("a password of %d bytes: %d %s, want 400 invalid_grant", len(long), r.status, r.body)
+	}
+}
