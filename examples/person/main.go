@@ -43,7 +43,9 @@
 // more), so that several instances accept each other's nonces, or is random
 // at start (nonces then last only as long as the process). Proofs are
 // checked against http(s)://<Host header><path>; behind a proxy that
-// changes the origin, the server would need jwtauth.WithDPoPPublicURL.
+// changes the origin, -dpop-public-url https://api.example.com names the
+// URL clients see (jwtauth.WithDPoPPublicURL). The start-up line names the
+// DPoP mode.
 //
 // The log never contains a token: each refused request is logged at WARN
 // with its method, path and the middleware's reason, a JWKS fetch that
@@ -143,8 +145,11 @@ type config struct {
 	ttl              time.Duration
 	dpopJKT          string // with -mint: the cnf.jkt claim
 
-	dpop        jwtauth.DPoPMode
-	nonceSecret []byte // -dpop-nonce: $DPOP_NONCE_SECRET or random; nil without
+	dpop jwtauth.DPoPMode
+	// dpopPublicURL is -dpop-public-url: the origin (and path prefix)
+	// proofs' htu name behind a proxy; "" for the request's own.
+	dpopPublicURL string
+	nonceSecret   []byte // -dpop-nonce: $DPOP_NONCE_SECRET or random; nil without
 
 	// Not flags; tests set them.
 	startWait time.Duration        // how long to wait for a provider's keys at start (default 10s)
@@ -183,6 +188,7 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	fs.DurationVar(&c.ttl, "ttl", time.Hour, "with -mint: lifetime of the token")
 	fs.StringVar(&c.dpopJKT, "dpop-jkt", "", "with -mint: bind the token to the DPoP key of this RFC 7638 thumbprint (cnf.jkt)")
 	dpopMode := fs.String("dpop", "allowed", "DPoP (RFC 9449): off, allowed (Bearer and DPoP) or required (DPoP-bound tokens only)")
+	fs.StringVar(&c.dpopPublicURL, "dpop-public-url", "", "the public URL DPoP proofs name (htu) behind a proxy or load balancer, such as https://api.example.com")
 	nonce := fs.Bool("dpop-nonce", false, "require DPoP server nonces; secret from $DPOP_NONCE_SECRET (32+ bytes), else random at start")
 	if err := fs.Parse(args); err != nil {
 		return c, &usageError{err: err, printed: true}
@@ -204,8 +210,8 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool), stderr io.
 	return c, nil
 }
 
-// chooseDPoP reads -dpop, -dpop-nonce with $DPOP_NONCE_SECRET, and
-// -dpop-jkt.
+// chooseDPoP reads -dpop, -dpop-nonce with $DPOP_NONCE_SECRET,
+// -dpop-public-url and -dpop-jkt.
 func (c *config) chooseDPoP(set map[string]bool, mode string, nonce bool, lookupEnv func(string) (string, bool)) error {
 	switch mode {
 	case "off":
@@ -224,6 +230,9 @@ func (c *config) chooseDPoP(set map[string]bool, mode string, nonce bool, lookup
 		if !isThumbprint(c.dpopJKT) {
 			return usagef("-dpop-jkt: not an RFC 7638 SHA-256 thumbprint (43 base64url characters)")
 		}
+	}
+	if set["dpop-public-url"] && c.dpop == jwtauth.DPoPDisabled {
+		return usagef("-dpop-public-url needs DPoP: not with -dpop off")
 	}
 	if !nonce {
 		return nil
@@ -399,7 +408,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		ln.Close()
 		return usagef("demo mode listens on loopback only, and -addr %q is %q", c.addr, ln.Addr().String())
 	}
-	log.Info("listening", append([]any{"addr", ln.Addr().String()}, keySourceAttrs(c)...)...)
+	log.Info("listening", append([]any{"addr", ln.Addr().String()}, append(dpopAttrs(c), keySourceAttrs(c)...)...)...)
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -431,6 +440,19 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return err
 	}
 	return nil
+}
+
+// dpopAttrs describes the DPoP mode for the start-up log.
+func dpopAttrs(c config) []any {
+	mode := map[jwtauth.DPoPMode]string{jwtauth.DPoPDisabled: "off", jwtauth.DPoPAllowed: "allowed", jwtauth.DPoPRequired: "required"}[c.dpop]
+	attrs := []any{"dpop", mode}
+	if c.nonceSecret != nil {
+		attrs = append(attrs, "dpop_nonce", true)
+	}
+	if c.dpopPublicURL != "" {
+		attrs = append(attrs, "dpop_public_url", redactURL(c.dpopPublicURL))
+	}
+	return attrs
 }
 
 // keySourceAttrs names the key source for the start-up log: never a
@@ -544,6 +566,9 @@ func newMiddleware(ctx context.Context, c config, log *slog.Logger) (*verifier, 
 		opts = append(opts, jwtauth.WithAudience(c.audience))
 	}
 	opts = append(opts, jwtauth.WithDPoP(c.dpop))
+	if c.dpopPublicURL != "" {
+		opts = append(opts, jwtauth.WithDPoPPublicURL(c.dpopPublicURL))
+	}
 	if c.nonceSecret != nil {
 		opts = append(opts, jwtauth.WithDPoPNonce(c.nonceSecret, 5*time.Minute))
 	}

@@ -554,8 +554,11 @@ func TestStartupLog(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"demo", nil, nil, ` keys=demo alg=HS256`},
-		{"hmac", map[string]string{"JWT_SECRET": strings.Repeat("k", 64)}, []string{"-alg", "HS512"}, ` keys=hmac alg=HS512`},
+		{"demo", nil, nil, ` dpop=allowed keys=demo alg=HS256`},
+		{"hmac", map[string]string{"JWT_SECRET": strings.Repeat("k", 64)}, []string{"-alg", "HS512"}, ` dpop=allowed keys=hmac alg=HS512`},
+		{"DPoP required, nonces, public URL", map[string]string{"JWT_SECRET": strings.Repeat("k", 64)},
+			[]string{"-dpop", "required", "-dpop-nonce", "-dpop-public-url", "https://api.example/v1"},
+			` dpop=required dpop_nonce=true dpop_public_url=https://api.example/v1 keys=hmac alg=HS256`},
 		{"jwks", nil, []string{"-jwks", idp.URL() + "?api_key=hunter2", "-issuer", idp.Issuer(), "-audience", "a"},
 			` keys=jwks url=` + idp.URL() + `?REDACTED algs=default`},
 		{"jwks with algorithms", nil, []string{"-jwks", idp.URL(), "-issuer", idp.Issuer(), "-audience", "a", "-alg", "ES256,EdDSA"},
@@ -799,6 +802,7 @@ func TestDPoPFlags(t *testing.T) {
 	}{
 		{"unknown mode", nil, []string{"-dpop", "maybe"}, `-dpop "maybe": use off, allowed or required`},
 		{"nonce without DPoP", nil, []string{"-dpop", "off", "-dpop-nonce"}, "-dpop-nonce needs DPoP: not with -dpop off"},
+		{"public URL without DPoP", nil, []string{"-dpop", "off", "-dpop-public-url", "https://api.example"}, "-dpop-public-url needs DPoP: not with -dpop off"},
 		{"short nonce secret", map[string]string{"DPOP_NONCE_SECRET": "short"}, []string{"-dpop-nonce"}, "DPOP_NONCE_SECRET must be at least 32 bytes"},
 		{"jkt without mint", nil, []string{"-dpop-jkt", jkt}, "-dpop-jkt binds a minted token: it needs -mint"},
 		{"bad jkt", map[string]string{"JWT_SECRET": strictSecret}, []string{"-mint", "-dpop-jkt", "abc"}, "-dpop-jkt: not an RFC 7638 SHA-256 thumbprint (43 base64url characters)"},
@@ -868,5 +872,29 @@ func TestDPoPFlow(t *testing.T) {
 				t.Errorf("status %d, want %d; WWW-Authenticate %q", rec.Code, tt.want, rec.Header().Values("WWW-Authenticate"))
 			}
 		})
+	}
+}
+
+// TestDPoPPublicURL: behind a proxy, proofs name the public URL that
+// -dpop-public-url gives, not the address the server was reached at.
+func TestDPoPPublicURL(t *testing.T) {
+	t.Parallel()
+	dk := jwttest.NewDPoPKey(t)
+	vars := map[string]string{"JWT_SECRET": strictSecret}
+	tok, err := mintToken(parse(t, vars, "-mint", "-dpop-jkt", dk.Thumbprint()), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := server(t, vars, "-dpop-public-url", "https://api.example")
+	for htu, want := range map[string]int{"https://api.example/": 200, "http://10.0.0.7:8000/": 401} {
+		req := httptest.NewRequest(http.MethodPost, "http://10.0.0.7:8000/", strings.NewReader(tutorialBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "DPoP "+tok)
+		req.Header.Set("DPoP", dk.Proof(t, http.MethodPost, htu, tok))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("proof for %s: status %d, want %d", htu, rec.Code, want)
+		}
 	}
 }
