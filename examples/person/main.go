@@ -30,7 +30,8 @@
 // or as Bearer, exp not required. It logs a warning, since anyone can forge
 // such tokens, and listens only on a loopback address. Anything that looks
 // like a half-configured deployment (JWT_SECRET set but empty, demo mode on
-// another address, -mint without JWT_SECRET, an empty key flag) is refused
+// another address, -mint without JWT_SECRET, an empty key flag, JWT_SECRET
+// beside -key, -jwks or -oidc) is refused
 // with exit status 2; other start-up failures exit with 1.
 //
 // DPoP (RFC 9449): -dpop allowed (the default) accepts Bearer tokens and
@@ -279,6 +280,9 @@ func (c *config) chooseKeys(set map[string]bool, lookupEnv func(string) (string,
 	switch {
 	case haveSecret && secret == "":
 		return usagef("JWT_SECRET is set but empty: set it to a secret of at least 32 bytes, or unset it for the tutorial's demo mode")
+	case haveSecret && len(keyFlags) == 1 && !c.mint:
+		// One of the two would be ignored: refuse, as for two key flags.
+		return usagef("JWT_SECRET and %s both name the verification keys: unset JWT_SECRET, or drop %s", keyFlags[0], keyFlags[0])
 	case c.jwksURL != "":
 		c.keys = keysJWKS
 	case c.oidcIssuer != "":

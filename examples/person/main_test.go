@@ -444,6 +444,8 @@ func TestConfig(t *testing.T) {
 		{"empty -jwks", nil, []string{"-jwks="}, false, "-jwks is empty"},
 		{"empty -oidc", nil, []string{"-oidc", ""}, false, "-oidc is empty"},
 		{"-key and -jwks", nil, []string{"-key", "k.pem", "-jwks", "https://idp.example/jwks"}, false, "-key and -jwks exclude each other"},
+		{"JWT_SECRET and -jwks", secret, []string{"-jwks", "https://idp.example/jwks"}, false, "JWT_SECRET and -jwks both name the verification keys: unset JWT_SECRET, or drop -jwks"},
+		{"JWT_SECRET and -key", secret, []string{"-key", "k.pem", "-alg", "RS256"}, false, "JWT_SECRET and -key both name the verification keys: unset JWT_SECRET, or drop -key"},
 		{"-key without -alg", nil, []string{"-key", "k.pem"}, false, "-key needs -alg, such as RS256, ES256 or EdDSA"},
 		{"HMAC with an algorithm list", secret, []string{"-alg", "HS256,HS512"}, false, `-alg "HS256,HS512": exactly one algorithm with JWT_SECRET or -key (a list is for -jwks and -oidc)`},
 		{"empty algorithm in a list", nil, []string{"-jwks", "https://idp.example/jwks", "-alg", "RS256,,ES256"}, false, `-alg "RS256,,ES256": empty algorithm in the list`},
