@@ -8,6 +8,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -179,7 +180,7 @@ func (a *API) issuerOrigins() []string {
 				if err != nil || u.Host == "" || strings.ContainsAny(u.Host, " \"'<>\\;,*") {
 					continue // not a source a policy can hold; NewOIDC refuses such issuers anyway
 				}
-				if origin := u.Scheme + "://" + u.Host; !containsAll(out, []string{origin}) {
+				if origin := u.Scheme + "://" + u.Host; !slices.Contains(out, origin) {
 					out = append(out, origin)
 				}
 			}

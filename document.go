@@ -2,6 +2,7 @@ package jwtauth
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -52,7 +53,7 @@ func (m *Middleware) verifiers() []*verifier {
 		return []*verifier{m.single}
 	}
 	var out []*verifier
-	for _, iss := range sortedKeys(m.byIssuer) {
+	for _, iss := range slices.Sorted(maps.Keys(m.byIssuer)) {
 		out = append(out, m.byIssuer[iss])
 	}
 	return out
@@ -100,7 +101,7 @@ var fixedSchemas = map[string]any{
 // components returns components.schemas: the fixed ones and those of the
 // operations' types, named.
 func (d *docBuilder) components() (map[string]any, error) {
-	out, err := d.s.name(sortedKeys(fixedSchemas)...)
+	out, err := d.s.name(slices.Sorted(maps.Keys(fixedSchemas))...)
 	if err != nil {
 		return nil, err
 	}

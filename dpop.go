@@ -463,20 +463,7 @@ func proofKey(raw []byte, alg string) (*Key, string, error) {
 	if err := k.usable(); err != nil {
 		return nil, "", errProofKey
 	}
-	var pub crypto.PublicKey
-	fitsKey := k.kty
-	switch k.kty {
-	case "RSA":
-		pub, err = k.parseRSA()
-	case "EC":
-		fitsKey = k.crv
-		pub, err = k.parseEC()
-	case "OKP":
-		fitsKey = k.crv
-		pub, err = k.parseOKP()
-	default:
-		return nil, "", errProofKey
-	}
+	pub, fitsKey, err := k.publicKey()
 	if err != nil {
 		return nil, "", errProofKey
 	}

@@ -174,6 +174,24 @@ var jwkFits = func() map[string][]string {
 // errEd448 is the reason an Ed448 key or algorithm is skipped.
 var errEd448 = fmt.Errorf("%w: Ed448 is not supported (Go's standard library has no Ed448); publish an Ed25519 key", ErrJWKUnsupported)
 
+// publicKey parses the public key of a usable k and returns it with its
+// jwkFits entry (the key type, or the curve); an unknown kty wraps
+// ErrJWKUnsupported.
+func (k *jwk) publicKey() (crypto.PublicKey, string, error) {
+	switch k.kty {
+	case "RSA":
+		pub, err := k.parseRSA()
+		return pub, k.kty, err
+	case "EC":
+		pub, err := k.parseEC()
+		return pub, k.crv, err
+	case "OKP":
+		pub, err := k.parseOKP()
+		return pub, k.crv, err
+	}
+	return nil, "", fmt.Errorf("%w: key type %s", ErrJWKUnsupported, strconv.Quote(k.kty))
+}
+
 // parseJWK parses one JWK into keys bound to algorithms of algs: one key,
 // except for an Ed25519 key without "alg", which is bound to each of EdDSA
 // and Ed25519 that algs allows (two names of one signature scheme). The
@@ -186,20 +204,7 @@ func parseJWK(raw json.RawMessage, algs []string) (kid string, keys []*Key, err 
 	if err := k.usable(); err != nil {
 		return k.kid, nil, err
 	}
-	var pub crypto.PublicKey
-	fitsKey := k.kty // the jwkFits entry: the key type, or the curve
-	switch k.kty {
-	case "RSA":
-		pub, err = k.parseRSA()
-	case "EC":
-		fitsKey = k.crv
-		pub, err = k.parseEC()
-	case "OKP":
-		fitsKey = k.crv
-		pub, err = k.parseOKP()
-	default:
-		return k.kid, nil, fmt.Errorf("%w: key type %s", ErrJWKUnsupported, strconv.Quote(k.kty))
-	}
+	pub, fitsKey, err := k.publicKey()
 	if err != nil {
 		return k.kid, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -390,7 +391,7 @@ func (a *API) document() ([]byte, error) {
 		paths[op.path][op.method] = o
 	}
 	shapes := map[string]string{} // path with parameter names removed -> path
-	for _, p := range sortedKeys(paths) {
+	for _, p := range slices.Sorted(maps.Keys(paths)) {
 		shape := paramName.ReplaceAllString(p, "{}")
 		if other, ok := shapes[shape]; ok {
 			errs = append(errs, fmt.Errorf("jwtauth: API: paths %s and %s differ only in parameter names, which OpenAPI forbids", other, p))
