@@ -10,14 +10,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -35,35 +33,22 @@ type browserResult struct {
 	// The OAuth2PasswordBearer form: its fields and scope checkboxes, the
 	// error it showed for the wrong password, whether it showed
 	// "Authorized" then (it must not) and after the right one.
-	PasswordForm    []string         `json:"passwordForm"`
-	Scopes          []string         `json:"scopes"`
-	WrongPassword   string           `json:"wrongPassword"`
-	WrongAuthorized bool             `json:"wrongAuthorized"`
-	RightAuthorized bool             `json:"rightAuthorized"`
-	TryItOutStatus  string           `json:"tryItOutStatus"`
-	TryItOutBody    any              `json:"tryItOutBody"`
-	ConsoleErrors   []consoleMessage `json:"consoleErrors"`
-	PageErrors      []string         `json:"pageErrors"`
-	CSPViolations   []map[string]any `json:"cspViolations"`
-	FailedRequests  []string         `json:"failedRequests"`
-	Screenshot      string           `json:"screenshot"`
-	CSPProbe        *cspProbe        `json:"cspProbe"`
-	Error           string           `json:"error"`
-	AppRequests     []string         `json:"-"` // what the app answered, filled in by the test
-	AssetRequests   []string         `json:"-"` // and the asset server, sorted
-}
-
-// cspProbe is what the script saw of an image it loaded from an origin the
-// policy does not allow: proof that the policy is enforced and that the
-// lists of violations and console errors above would show one.
-type cspProbe struct {
-	Violated string `json:"violated"` // the effective directive
-	Logged   bool   `json:"logged"`   // as a console error too
-}
-
-type consoleMessage struct {
-	Text string `json:"text"`
-	URL  string `json:"url"`
+	PasswordForm    []string                  `json:"passwordForm"`
+	Scopes          []string                  `json:"scopes"`
+	WrongPassword   string                    `json:"wrongPassword"`
+	WrongAuthorized bool                      `json:"wrongAuthorized"`
+	RightAuthorized bool                      `json:"rightAuthorized"`
+	TryItOutStatus  string                    `json:"tryItOutStatus"`
+	TryItOutBody    any                       `json:"tryItOutBody"`
+	ConsoleErrors   []tooltest.ConsoleMessage `json:"consoleErrors"`
+	PageErrors      []string                  `json:"pageErrors"`
+	CSPViolations   []map[string]any          `json:"cspViolations"`
+	FailedRequests  []string                  `json:"failedRequests"`
+	Screenshot      string                    `json:"screenshot"`
+	CSPProbe        *tooltest.CSPProbe        `json:"cspProbe"`
+	Error           string                    `json:"error"`
+	AppRequests     []string                  `json:"-"` // what the app answered, filled in by the test
+	AssetRequests   []string                  `json:"-"` // and the asset server, sorted
 }
 
 // requestLog records "METHOD path status" of each request a server
@@ -211,41 +196,10 @@ func TestDocsBrowser(t *testing.T) {
 		t.Fatalf("/docs CSP does not name the assets' directory %s and 'self': %q", assetsBase, csp)
 	}
 
-	dir := t.TempDir()
-	screenshot := filepath.Join(dir, "accounts-docs.png")
 	person := `{"name":"Ada","gender":"f","age":36,"checked":true}`
-	input, err := json.Marshal(map[string]string{
-		"modules": modules, "chromium": chromium, "userDataDir": filepath.Join(dir, "chromium-profile"),
-		"url": ts.url + "/docs", "scheme": "OAuth2PasswordBearer", "username": "alice",
-		"password": password, "wrongPassword": "not " + password,
-		"body": person, "screenshot": screenshot,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "testdata/docs_browser.mjs")
-	cmd.Stdin = bytes.NewReader(input)
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	runErr := cmd.Run()
-	t.Logf("node ran for %v; its steps:\n%s", time.Since(start).Round(time.Millisecond), stderr.Bytes())
 	var got browserResult
-	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
-		t.Fatalf("node: %v; result is not JSON (%v)\nstdout:\n%s\nstderr:\n%s", runErr, err, stdout.Bytes(), stderr.Bytes())
-	}
-	if runErr != nil || got.Error != "" {
-		t.Errorf("node: %v\nerror: %s\nstderr:\n%s", runErr, got.Error, stderr.Bytes())
-	}
-	if got.Screenshot != "" {
-		t.Logf("screenshot: %s", got.Screenshot)
-		if out := os.Getenv("JWTAUTH_SCREENSHOT_DIR"); out != "" {
-			copyFile(t, got.Screenshot, filepath.Join(out, filepath.Base(got.Screenshot)))
-		}
-	}
+	screenshot := tooltest.SwaggerUI(t, node, modules, chromium, "testdata/docs_browser.mjs", ts.url+"/docs", "accounts-docs.png",
+		map[string]string{"scheme": "OAuth2PasswordBearer", "username": "alice", "password": password, "wrongPassword": "not " + password, "body": person}, &got)
 	got.AppRequests = appLog.get()
 	got.AssetRequests = assetLog.get()
 	slices.Sort(got.AssetRequests)
@@ -281,12 +235,12 @@ func TestDocsBrowser(t *testing.T) {
 		TryItOutBody:    map[string]any{"id": "1", "owner": owner, "person": js(t, person)},
 		// Chromium logs every fetch answered 4xx; this one is the wrong
 		// password's.
-		ConsoleErrors: []consoleMessage{{
+		ConsoleErrors: []tooltest.ConsoleMessage{{
 			Text: "Failed to load resource: the server responded with a status of 400 (Bad Request)",
 			URL:  ts.url + "/token",
 		}},
 		Screenshot: screenshot,
-		CSPProbe:   &cspProbe{Violated: "img-src", Logged: true},
+		CSPProbe:   &tooltest.CSPProbe{Violated: "img-src", Logged: true},
 		AppRequests: []string{
 			"GET /docs OK", // the test's own request, for the CSP
 			"GET /docs OK",
@@ -315,19 +269,4 @@ func js(t *testing.T, s string) any {
 		t.Fatal(err)
 	}
 	return v
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot copied to %s", to)
 }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,34 +21,21 @@ import (
 
 // browserResult is what testdata/docs_browser.mjs saw.
 type browserResult struct {
-	Title              string           `json:"title"`
-	CSP                string           `json:"csp"` // the page's Content-Security-Policy header
-	Operations         []string         `json:"operations"`
-	Authorize          bool             `json:"authorize"`
-	SecuritySchemes    []string         `json:"securitySchemes"` // the Authorize dialog's headings
-	UnauthorizedStatus string           `json:"unauthorizedStatus"`
-	TryItOutStatus     string           `json:"tryItOutStatus"`
-	TryItOutBody       any              `json:"tryItOutBody"`
-	ConsoleErrors      []consoleMessage `json:"consoleErrors"`
-	PageErrors         []string         `json:"pageErrors"`
-	CSPViolations      []map[string]any `json:"cspViolations"`
-	FailedRequests     []string         `json:"failedRequests"`
-	Screenshot         string           `json:"screenshot"`
-	CSPProbe           *cspProbe        `json:"cspProbe"`
-	Error              string           `json:"error"`
-}
-
-// cspProbe is what the script saw of an image it loaded from an origin the
-// policy does not allow: proof that the policy is enforced and that the
-// lists of violations and console errors above would show one.
-type cspProbe struct {
-	Violated string `json:"violated"` // the effective directive
-	Logged   bool   `json:"logged"`   // as a console error too
-}
-
-type consoleMessage struct {
-	Text string `json:"text"`
-	URL  string `json:"url"`
+	Title              string                    `json:"title"`
+	CSP                string                    `json:"csp"` // the page's Content-Security-Policy header
+	Operations         []string                  `json:"operations"`
+	Authorize          bool                      `json:"authorize"`
+	SecuritySchemes    []string                  `json:"securitySchemes"` // the Authorize dialog's headings
+	UnauthorizedStatus string                    `json:"unauthorizedStatus"`
+	TryItOutStatus     string                    `json:"tryItOutStatus"`
+	TryItOutBody       any                       `json:"tryItOutBody"`
+	ConsoleErrors      []tooltest.ConsoleMessage `json:"consoleErrors"`
+	PageErrors         []string                  `json:"pageErrors"`
+	CSPViolations      []map[string]any          `json:"cspViolations"`
+	FailedRequests     []string                  `json:"failedRequests"`
+	Screenshot         string                    `json:"screenshot"`
+	CSPProbe           *tooltest.CSPProbe        `json:"cspProbe"`
+	Error              string                    `json:"error"`
 }
 
 // requestLog records "METHOD path status" of each request a server
@@ -155,39 +139,10 @@ func TestDocsBrowser(t *testing.T) {
 				t.Fatalf("/docs CSP does not name the assets' directory %s and 'self': %q", assetsBase, csp)
 			}
 
-			dir := t.TempDir()
-			screenshot := filepath.Join(dir, "docs-"+tt.name+".png")
 			person := `{"name":"Ada","gender":"f","age":36,"checked":true}`
-			input, err := json.Marshal(map[string]string{
-				"modules": modules, "chromium": chromium, "userDataDir": filepath.Join(dir, "chromium-profile"),
-				"url": app.URL + "/docs", "token": token, "body": person, "screenshot": screenshot,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, node, "testdata/docs_browser.mjs")
-			cmd.Stdin = bytes.NewReader(input)
-			cmd.WaitDelay = 5 * time.Second
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			start := time.Now()
-			runErr := cmd.Run()
-			t.Logf("node ran for %v; its steps:\n%s", time.Since(start).Round(time.Millisecond), stderr.Bytes())
 			var got browserResult
-			if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
-				t.Fatalf("node: %v; result is not JSON (%v)\nstdout:\n%s\nstderr:\n%s", runErr, err, stdout.Bytes(), stderr.Bytes())
-			}
-			if runErr != nil || got.Error != "" {
-				t.Errorf("node: %v\nerror: %s\nstderr:\n%s\nresult: %s", runErr, got.Error, stderr.Bytes(), stdout.Bytes())
-			}
-			if got.Screenshot != "" {
-				t.Logf("screenshot: %s", got.Screenshot)
-				if out := os.Getenv("JWTAUTH_SCREENSHOT_DIR"); out != "" {
-					copyFile(t, got.Screenshot, filepath.Join(out, filepath.Base(got.Screenshot)))
-				}
-			}
+			screenshot := tooltest.SwaggerUI(t, node, modules, chromium, "testdata/docs_browser.mjs", app.URL+"/docs", "docs-"+tt.name+".png",
+				map[string]string{"token": token, "body": person}, &got)
 
 			want := browserResult{
 				Title: "Person API - Swagger UI",
@@ -207,12 +162,12 @@ func TestDocsBrowser(t *testing.T) {
 				TryItOutBody:       map[string]any{"id": "1", "owner": "ada-owner", "person": js(person)},
 				// Chromium logs every fetch answered 4xx; this one is the
 				// point of the first "Try it out".
-				ConsoleErrors: []consoleMessage{{
+				ConsoleErrors: []tooltest.ConsoleMessage{{
 					Text: "Failed to load resource: the server responded with a status of 401 (Unauthorized)",
 					URL:  app.URL + "/persons",
 				}},
 				Screenshot: screenshot,
-				CSPProbe:   &cspProbe{Violated: "img-src", Logged: true},
+				CSPProbe:   &tooltest.CSPProbe{Violated: "img-src", Logged: true},
 			}
 			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("what the browser saw (-want +got):\n%s", diff)
@@ -237,19 +192,4 @@ func TestDocsBrowser(t *testing.T) {
 			}
 		})
 	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot copied to %s", to)
 }

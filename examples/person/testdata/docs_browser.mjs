@@ -1,139 +1,30 @@
 // docs_browser.mjs drives the example's Swagger UI page (/docs) in headless
-// Chromium with playwright-core, for TestDocsBrowser (docs_browser_test.go).
+// Chromium, for TestDocsBrowser (docs_browser_test.go), on the shared
+// harness internal/tooltest/swaggerui.mjs (launch, page, screenshot, CSP
+// probe, the JSON result).
 //
-// Input, as JSON on stdin:
+// Input, as JSON on stdin, besides the harness's members:
 //
-//	{"modules": ".ci/node/node_modules", "chromium": "/usr/bin/chromium",
-//	 "userDataDir": "...", "url": "http://127.0.0.1:PORT/docs",
-//	 "token": "...", "body": "{...}", "screenshot": ".../docs.png"}
+//	{"token": "...", "body": "{...}"}
 //
-// It opens the page, reads the operations and the Authorize button, runs
-// POST /persons through "Try it out" once without a token and once after
-// authorizing with the token, saves a full-page screenshot, checks with a
-// probe that the page's CSP is enforced and its violations are seen, and
-// prints one JSON result on stdout (see result below); on stderr, how long
-// each step took. It never downloads a browser. A failing step is reported
-// in "error" (the result so far is printed all the same, and the exit
-// status is 1), so that the test shows what the page did up to there.
+// It runs POST /persons through "Try it out" once without a token and once
+// after authorizing with the token, in whatever scheme the document
+// declares.
 
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { run, step, execute, schemeHeadings, tryItOut, responseBody } from '../../../internal/tooltest/swaggerui.mjs';
 
-const input = JSON.parse(await readStdin());
-const require = createRequire(path.join(path.resolve(input.modules), 'noop.js'));
-const { chromium } = require('playwright-core');
-
-const stepTimeout = 15_000;
-
-// step logs how long each step took, on stderr.
-let last = Date.now();
-function step(name) {
-  const now = Date.now();
-  process.stderr.write(`${name}: ${now - last} ms\n`);
-  last = now;
-}
-
-const result = {
-  title: '',
-  csp: '',
-  operations: [],
-  authorize: false,
-  securitySchemes: [],
-  unauthorizedStatus: '',
-  tryItOutStatus: '',
-  tryItOutBody: null,
-  consoleErrors: [],
-  pageErrors: [],
-  cspViolations: [],
-  failedRequests: [],
-  screenshot: '',
-  cspProbe: null,
-  error: '',
-};
-
-let context;
-let page;
-try {
-  context = await chromium.launchPersistentContext(input.userDataDir, {
-    executablePath: input.chromium,
-    headless: true,
-    // As the machine notes say: no sandbox (root), and none of Chromium's
-    // own connections to the outside, which this network refuses.
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-    timeout: stepTimeout,
-  });
-  step('launch');
-  page = context.pages()[0] ?? await context.newPage();
-  page.setDefaultTimeout(stepTimeout);
-
-  page.on('console', (m) => {
-    if (m.type() === 'error') {
-      result.consoleErrors.push({ text: m.text(), url: m.location().url || '' });
-    }
-  });
-  page.on('pageerror', (e) => result.pageErrors.push(String(e && e.message || e)));
-  page.on('requestfailed', (r) => result.failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
-  // The binding and the listener run outside the page's CSP (they come
-  // from DevTools), so a violation is reported even if it stops the page.
-  await page.exposeBinding('__cspViolation', (_source, v) => result.cspViolations.push(v));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolation({
-        effectiveDirective: e.effectiveDirective,
-        blockedURI: e.blockedURI,
-        sourceFile: e.sourceFile,
-        line: e.lineNumber,
-        column: e.columnNumber,
-        sample: e.sample,
-        disposition: e.disposition,
-      });
-    });
-  });
-
-  const resp = await page.goto(input.url, { waitUntil: 'load' });
-  result.csp = resp.headers()['content-security-policy'] || '';
-
-  step('goto');
-  // The operations: Swagger UI renders them once it has fetched and
-  // resolved /openapi.json.
-  await page.locator('.opblock').first().waitFor();
-  result.title = await page.title();
-  result.operations = await page.locator('.opblock').evaluateAll((blocks) => blocks.map((b) => {
-    const method = b.querySelector('.opblock-summary-method')?.textContent.trim() ?? '';
-    const p = b.querySelector('.opblock-summary-path');
-    const pathText = p?.getAttribute('data-path') ?? p?.textContent.replace(/\u200b/g, '').trim() ?? '';
-    return `${method} ${pathText}`;
-  }));
-  step('render');
-  const authorize = page.locator('.auth-wrapper button.authorize');
-  result.authorize = await authorize.isVisible();
-
+await run({ unauthorizedStatus: '' }, async ({ page, input, result, authorize }) => {
   // "Try it out" without a token: the server must refuse it.
-  const op = page.locator('.opblock.opblock-post').filter({
-    has: page.locator('.opblock-summary-path[data-path="/persons"]'),
-  });
-  await op.locator('.opblock-summary').first().click();
-  await op.locator('button.try-out__btn').click();
-  await op.locator('textarea.body-param__text').fill(input.body);
+  const op = await tryItOut(page, '/persons', input.body);
   result.unauthorizedStatus = await execute(page, op);
-
   step('unauthorized try');
-  // Authorize with the token, in whatever scheme the document declares.
+
   await authorize.click();
   const dialog = page.locator('.dialog-ux .modal-ux');
   await dialog.waitFor();
-  const containers = dialog.locator('.auth-container');
-  for (const c of await containers.all()) {
-    // A scheme Swagger UI has no form for (http DPoP) has no heading.
-    const h4 = c.locator('h4').first();
-    const text = (await h4.count()) > 0 ? await h4.textContent() : '(no form) ' + (await c.textContent()).slice(0, 60);
-    const heading = text.replace(/\s+/g, ' ').trim();
+  for (const { container, heading } of await schemeHeadings(dialog)) {
     result.securitySchemes.push(heading);
-    const field = c.locator('input').first();
+    const field = container.locator('input').first();
     if (await field.count() > 0) {
       await field.fill(input.token);
     }
@@ -143,87 +34,9 @@ try {
   await dialog.locator('.auth-btn-wrapper button[aria-label="Remove authorization"]').first().waitFor();
   await dialog.locator('button.btn-done, button.close-modal').first().click();
   await dialog.waitFor({ state: 'detached' });
-
   step('authorize');
+
   result.tryItOutStatus = await execute(page, op);
-  const body = await op.locator('.live-responses-table tr.response .response-col_description pre').first().textContent();
-  try {
-    result.tryItOutBody = JSON.parse(body);
-  } catch {
-    result.tryItOutBody = body;
-  }
+  result.tryItOutBody = await responseBody(op);
   step('authorized try');
-} catch (e) {
-  result.error = String(e && e.stack || e);
-}
-
-if (page) {
-  try {
-    await page.screenshot({ path: input.screenshot, fullPage: true });
-    result.screenshot = input.screenshot;
-  } catch (e) {
-    result.error += (result.error ? '\n' : '') + 'screenshot: ' + e;
-  }
-  step('screenshot');
-  if (!result.error) {
-    try {
-      result.cspProbe = await probeCSP(page);
-    } catch (e) {
-      result.error = 'CSP probe: ' + String(e && e.stack || e);
-    }
-  }
-  step('CSP probe');
-}
-if (context) {
-  await context.close().catch(() => {});
-}
-step('close');
-process.stdout.write(JSON.stringify(result) + '\n');
-process.exitCode = result.error ? 1 : 0;
-
-// execute clicks the operation's Execute button, waits for the server's
-// answer and returns the status Swagger UI shows for it.
-async function execute(page, op) {
-  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/persons');
-  await op.locator('button.execute').click();
-  const want = String((await answered).status());
-  const status = op.locator('.live-responses-table tr.response .response-col_status').first();
-  let shown = '';
-  for (const deadline = Date.now() + stepTimeout; Date.now() < deadline;) {
-    shown = ((await status.textContent({ timeout: stepTimeout }).catch(() => '')) ?? '').trim();
-    if (shown === want) break;
-    await page.waitForTimeout(50);
-  }
-  return shown;
-}
-
-// probeCSP loads an image from an origin the policy does not allow, to show
-// that the page's policy is enforced and that its violations reach both
-// lists; it takes the probe's own entries out of them again and returns
-// what it saw of it.
-async function probeCSP(page) {
-  const url = 'http://csp-probe.invalid/probe.png';
-  const seen = () => result.cspViolations.some((v) => v.blockedURI === url);
-  await page.evaluate((src) => {
-    const img = document.createElement('img');
-    img.src = src;
-    document.body.appendChild(img);
-  }, url);
-  for (const deadline = Date.now() + stepTimeout; !seen() && Date.now() < deadline;) {
-    await page.waitForTimeout(20);
-  }
-  // The console message may come a moment after the event.
-  await page.waitForTimeout(200);
-  const v = result.cspViolations.find((v) => v.blockedURI === url);
-  const logged = result.consoleErrors.some((m) => m.text.includes(url));
-  result.cspViolations = result.cspViolations.filter((v) => v.blockedURI !== url);
-  result.consoleErrors = result.consoleErrors.filter((m) => !m.text.includes(url));
-  result.failedRequests = result.failedRequests.filter((r) => !r.includes(url));
-  return { violated: v ? v.effectiveDirective : '', logged };
-}
-
-async function readStdin() {
-  const chunks = [];
-  for await (const c of process.stdin) chunks.push(c);
-  return Buffer.concat(chunks).toString('utf8');
-}
+});
